@@ -1,0 +1,211 @@
+// Files, with the durability primitives the stores are built on (DESIGN.md "Storage"): a write is
+// acknowledged only after fsync, new files appear atomically by rename, and the directory entry
+// itself is fsynced so the rename survives a crash.
+
+import fsp from "node:fs/promises";
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+
+export { path };
+
+export async function readFile(p: string): Promise<Uint8Array> {
+  const b = await fsp.readFile(p);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The file's bytes, or undefined when it does not exist. */
+export async function readFileIfExists(p: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(p);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function readText(p: string): Promise<string> {
+  return fsp.readFile(p, "utf8");
+}
+
+export function readTextSync(p: string): string {
+  return fs.readFileSync(p, "utf8");
+}
+
+export function isNotFound(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: string }).code === "ENOENT";
+}
+
+export async function mkdirp(dir: string, mode = 0o700): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode });
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const h = await fsp.open(dir, "r");
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+let tmpCounter = 0;
+
+/**
+ * Writes a whole file durably and atomically: temp file in the same directory, fsync, rename over
+ * the target, fsync the directory. Readers see the old content or the new, never a mix.
+ */
+export async function writeFileAtomic(p: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
+  const dir = path.dirname(p);
+  const tmp = path.join(dir, `.tmp-${process.pid}-${++tmpCounter}-${path.basename(p)}`);
+  const h = await fsp.open(tmp, "w", mode);
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  try {
+    await fsp.rename(tmp, p);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dir);
+}
+
+/** Like writeFileAtomic but without the directory fsync, for callers that batch it (group commit). */
+export async function writeFileSynced(p: string, chunks: readonly Uint8Array[], mode = 0o600): Promise<void> {
+  const h = await fsp.open(p, "w", mode);
+  try {
+    for (const c of chunks) await h.write(c);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+export async function rename(from: string, to: string): Promise<void> {
+  await fsp.rename(from, to);
+}
+
+export async function removeFile(p: string): Promise<void> {
+  await fsp.rm(p, { force: true });
+}
+
+export async function removeTree(p: string): Promise<void> {
+  await fsp.rm(p, { recursive: true, force: true });
+}
+
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+}
+
+export interface FileInfo {
+  readonly size: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly mtimeMs: number;
+}
+
+export async function stat(p: string): Promise<FileInfo | undefined> {
+  try {
+    const s = await fsp.stat(p);
+    return { size: s.size, mode: s.mode, uid: s.uid, isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export function statSync(p: string): FileInfo | undefined {
+  try {
+    const s = fs.statSync(p);
+    return { size: s.size, mode: s.mode, uid: s.uid, isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function chmod(p: string, mode: number): Promise<void> {
+  await fsp.chmod(p, mode);
+}
+
+export async function makeTempDir(prefix: string): Promise<string> {
+  const os = await import("node:os");
+  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** A file opened for appending records (journals); sync() makes everything written so far durable. */
+export class AppendFile {
+  #h: fsp.FileHandle;
+  #size: number;
+  private constructor(h: fsp.FileHandle, size: number) {
+    this.#h = h;
+    this.#size = size;
+  }
+  static async open(p: string, mode = 0o600): Promise<AppendFile> {
+    const h = await fsp.open(p, "a", mode);
+    const s = await h.stat();
+    return new AppendFile(h, s.size);
+  }
+  get size(): number {
+    return this.#size;
+  }
+  async append(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.byteLength) {
+      const { bytesWritten } = await this.#h.write(data, off, data.byteLength - off);
+      off += bytesWritten;
+    }
+    this.#size += data.byteLength;
+  }
+  async sync(): Promise<void> {
+    await this.#h.sync();
+  }
+  async truncate(len: number): Promise<void> {
+    await this.#h.truncate(len);
+    this.#size = len;
+  }
+  async close(): Promise<void> {
+    await this.#h.close();
+  }
+}
+
+/** A file opened for random-access reads (paged retrieval without loading whole messages). */
+export class ReadFile {
+  #h: fsp.FileHandle;
+  readonly size: number;
+  private constructor(h: fsp.FileHandle, size: number) {
+    this.#h = h;
+    this.size = size;
+  }
+  static async open(p: string): Promise<ReadFile> {
+    const h = await fsp.open(p, "r");
+    const s = await h.stat();
+    return new ReadFile(h, s.size);
+  }
+  /** Up to `length` bytes from `offset` (fewer at end of file). */
+  async readAt(offset: number, length: number): Promise<Uint8Array> {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    const buf = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.#h.read(buf, got, n - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === n ? buf : buf.subarray(0, got);
+  }
+  async close(): Promise<void> {
+    await this.#h.close();
+  }
+}
