@@ -36,6 +36,13 @@ export interface ShimConfig {
   readonly started: boolean;
 }
 
+/** Settings of the fast-check model cases (--seed, --runs, --replay). */
+export interface ModelOptions {
+  readonly seed?: number;
+  readonly runs: number;
+  readonly replay?: string;
+}
+
 export class CaseContext {
   readonly id: string;
   readonly log: WireLog;
@@ -47,12 +54,13 @@ export class CaseContext {
   readonly multiplier: number;
   /** Embedded in every name this case generates, so its sessions can be told apart. */
   readonly token: string;
+  readonly model: ModelOptions;
   #clients: LineConn[] = [];
   #connSeq = 0;
   #nameSeq = 0;
   #cleanups: (() => Promise<void> | void)[] = [];
 
-  constructor(opts: { id: string; log: WireLog; peers: CasePeers; shim: ShimConfig; fake: FakePeers; timeoutMs: number; multiplier: number; token: string }) {
+  constructor(opts: { id: string; log: WireLog; peers: CasePeers; shim: ShimConfig; fake: FakePeers; timeoutMs: number; multiplier: number; token: string; model?: ModelOptions }) {
     this.id = opts.id;
     this.log = opts.log;
     this.peers = opts.peers;
@@ -61,6 +69,7 @@ export class CaseContext {
     this.timeoutMs = opts.timeoutMs;
     this.multiplier = opts.multiplier;
     this.token = opts.token;
+    this.model = opts.model ?? { runs: 25 };
   }
 
   get store() {

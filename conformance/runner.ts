@@ -4,11 +4,11 @@
 // into a CaseResult. Expected failures are applied here, so every reporter sees final statuses.
 
 import { CaseFailure, CaseSkip, LEVELS, suiteOf, type CaseDef, type CaseResult, type Level, type Status, type SuiteName } from "./case.ts";
-import { CaseContext, type ShimConfig } from "./context.ts";
+import { CaseContext, type ModelOptions, type ShimConfig } from "./context.ts";
 import { CasePeers } from "./peers/case-peers.ts";
 import { FakePeers } from "./peers/fake-peers.ts";
 import type { PeerPorts } from "./peers/fake-peers.ts";
-import { ExecTarget, HOST, RunnerError, shimConfig, waitReady } from "./target.ts";
+import { ExecTarget, HOST, RunnerError, SETTINGS, shimConfig, waitReady } from "./target.ts";
 import { WireLog } from "./wire-log.ts";
 import { randomBytes } from "../src/runtime/crypto.ts";
 
@@ -28,6 +28,7 @@ export interface RunOptions {
   /** Environment the shim inherits (the runner's own, normally). */
   readonly baseEnv?: Record<string, string | undefined>;
   readonly ca: string;
+  readonly model?: ModelOptions;
   readonly onStart?: (c: CaseDef<CaseContext>) => void;
   readonly onResult?: (r: CaseResult, done: number, total: number) => void;
   /** Told about each suite's target (e.g. to print --target settings). */
@@ -61,7 +62,7 @@ export async function runCases(cases: readonly CaseDef<CaseContext>[], opts: Run
   const results: CaseResult[] = [];
   const total = cases.length;
   const mult = opts.timeoutMultiplier;
-  const peers = new FakePeers(HOST, { faultHoldMs: STEP_TIMEOUT_MS * mult, gatewayAccount: "list-gateway", gatewayPassword: "gateway-secret" });
+  const peers = new FakePeers(HOST, { faultHoldMs: STEP_TIMEOUT_MS * mult, gatewayAccount: SETTINGS.gatewayAccount, gatewayPassword: SETTINGS.gatewayPassword });
   await peers.start(opts.peerPorts);
   const addresses = { msoap: peers.store.msoapPort, msrap: peers.store.msrapPort, rnaqp: peers.rna.port };
   try {
@@ -126,7 +127,7 @@ async function runOne(def: CaseDef<CaseContext>, shim: ShimConfig, fake: FakePee
   const log = new WireLog(start);
   const peers = new CasePeers(def.id, log);
   const mult = opts.timeoutMultiplier;
-  const t = new CaseContext({ id: def.id, log, peers, shim, fake, timeoutMs: STEP_TIMEOUT_MS * mult, multiplier: mult, token: newToken() });
+  const t = new CaseContext({ id: def.id, log, peers, shim, fake, timeoutMs: STEP_TIMEOUT_MS * mult, multiplier: mult, token: newToken(), model: opts.model });
   if (def.exclusive) fake.router.setExclusive(peers);
   let status: Status = "pass";
   let failure: CaseResult["failure"];
