@@ -39,10 +39,13 @@ export class CaseFailure extends Error {
   override readonly name = "CaseFailure";
   readonly expected: string;
   readonly seen: string;
-  constructor(message: string, expected: string, seen: string) {
+  /** More to show (e.g. a property's seed, path and shrunk commands). */
+  readonly detail?: string;
+  constructor(message: string, expected: string, seen: string, detail?: string) {
     super(message);
     this.expected = expected;
     this.seen = seen;
+    this.detail = detail;
   }
 }
 

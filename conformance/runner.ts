@@ -148,7 +148,7 @@ async function runOne(def: CaseDef<CaseContext>, shim: ShimConfig, fake: FakePee
       skipReason = e.message;
     } else if (e instanceof CaseFailure) {
       status = "fail";
-      failure = { message: e.message, expected: e.expected, seen: e.seen };
+      failure = { message: e.message, expected: e.expected, seen: e.seen, detail: e.detail };
     } else {
       status = "error";
       failure = { message: `runner error: ${(e as Error).message}`, detail: (e as Error).stack };

@@ -42,6 +42,12 @@ export class WireLog {
     this.add(conn, "runner", "event", text);
   }
 
+  /** Forgets everything so far (a property keeps only the replay of its shrunk counterexample). */
+  clear(): void {
+    this.entries.splice(0, this.entries.length);
+    this.#dropped = 0;
+  }
+
   get dropped(): number {
     return this.#dropped;
   }
@@ -52,7 +58,7 @@ export class WireLog {
   }
 }
 
-const MAX_TEXT = 2000;
+const MAX_TEXT = 500;
 
 function clip(s: string): string {
   return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}… (${s.length - MAX_TEXT} more characters)` : s;
