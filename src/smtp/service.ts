@@ -12,7 +12,6 @@ import { silentLogger } from "../util/log.ts";
 import type { SmtpBackend } from "./backend.ts";
 import { redactSmtp, runSmtpSession } from "./driver.ts";
 import { ListRelayBackend, type ListRelayOptions } from "./list-relay-backend.ts";
-import type { SubmitOptions } from "./msoap-submit.ts";
 import { formatReply, reply } from "./reply.ts";
 import { SmtpSession, type SmtpSessionConfig } from "./session.ts";
 import { SubmissionBackend } from "./submission-backend.ts";
@@ -45,12 +44,16 @@ export interface SmtpServiceConfig {
   readonly lifetimeSeconds?: number;
   readonly allowAnonymousSubmission?: boolean;
   /** Relay: LST-* settings. */
-  readonly relay?: Omit<ListRelayOptions, "link" | "log" | "hostname" | keyof SubmitOptions>;
+  readonly relay?: RelayConfig;
   /** Log every line on the wire (credentials redacted) at debug level. */
   readonly traceWire?: boolean;
   readonly testMode?: boolean;
   readonly log?: Logger;
 }
+
+/** The list relay's settings (LST-2, LST-3, LST-7, LST-8). */
+export type RelayConfig = Pick<ListRelayOptions, "listDomains" | "gatewayAccount" | "gatewayPassword"> &
+  Partial<Pick<ListRelayOptions, "listNames" | "semiPublicLists" | "listLifetimes" | "defaultLifetimeSeconds">>;
 
 export const SMTP_DEFAULTS = {
   maxLineLength: 4096,
