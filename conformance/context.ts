@@ -153,6 +153,15 @@ export class CaseContext {
     }
   }
 
+  /**
+   * After a malformed (or not-a-response) PDU from a fake peer: did the shim end that IM2000
+   * session, as im2000 §7 C-1 requires? The peer waits a bounded time for it to happen.
+   */
+  async shimClosedAfterBadPdu(): Promise<boolean> {
+    await this.waitFor("the fake peer to see what the shim did after the bad PDU", () => this.peers.faults.length > 0, this.timeoutMs * 2 + 1000);
+    return this.peers.faults[0]!.shimClosed;
+  }
+
   /** Lets time pass (bounded observation windows for "never" requirements, GEN-4). */
   sleep(ms: number): Promise<void> {
     return sleep(ms);

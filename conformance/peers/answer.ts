@@ -21,6 +21,11 @@ export function buildResponse<R extends Alternative>(p: Protocol<Alternative, R>
   return { forceabort, status, responsedata: body === "null" ? ({ kind: "responseNull", value: {} } as R) : own() };
 }
 
+/** True when the reply's fault keeps the answer from arriving (a delay still delivers it). */
+export function breaks(reply: Reply): boolean {
+  return reply.fault !== undefined && reply.fault.kind !== "delay";
+}
+
 /** Octets of a frame that is not a valid PDU: a response tag around a truncated BOOLEAN. */
 const MALFORMED = new Uint8Array([0x00, 0x00, 0x00, 0x05, 0xa2, 0x03, 0x80, 0x02, 0x00]);
 

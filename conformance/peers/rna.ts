@@ -8,7 +8,7 @@ import { RNAQP, type RnaqpCommandData, type RnaqpResponseData } from "../../src/
 import type { Alternative, Command, Protocol, Response } from "../../src/im2000/protocol.ts";
 import type { Listener } from "../../src/runtime/net.ts";
 import type { LogFields, Logger, LogLevel } from "../../src/util/log.ts";
-import { buildResponse, runFault } from "./answer.ts";
+import { breaks, buildResponse, runFault } from "./answer.ts";
 import type { CasePeers } from "./case-peers.ts";
 import { describeCommand, describeResponse } from "./describe.ts";
 import { PeerConnection, type Router } from "./router.ts";
@@ -101,7 +101,7 @@ export class FakeRna {
       const scripted = b?.rna.replies.take("rnaAuthenticate");
       const known = b?.rna.accounts.get(account);
       const reply: Reply = scripted ?? (known !== undefined && known === password ? {} : { status: "errornotauthenticated" });
-      const ok = (reply.status ?? "noerror") === "noerror" && reply.fault === undefined;
+      const ok = (reply.status ?? "noerror") === "noerror" && !breaks(reply);
       b?.rna.authentications.push({ conn: pc.id, account, password, ok, at: Date.now() });
       s.setAuthenticated(ok ? account : undefined); // §4 item 3
       return this.#answer(s, pc, cmd, reply, () => ({ kind: "responseAuthenticate", value: {} }));
@@ -109,7 +109,7 @@ export class FakeRna {
     const b = pc.binding;
     const scripted = b?.rna.replies.take("retrieveAndClear");
     if (scripted === undefined && (!s.authenticated || b === undefined)) return this.#answer(s, pc, cmd, { status: "errornotauthenticated" }, () => ({ kind: "responseNull", value: {} }));
-    if (scripted !== undefined && ((scripted.status ?? "noerror") !== "noerror" || scripted.fault !== undefined)) {
+    if (scripted !== undefined && ((scripted.status ?? "noerror") !== "noerror" || breaks(scripted))) {
       return this.#answer(s, pc, cmd, scripted, () => ({ kind: "responseRetrieveAndClear", value: { notifications: [] } }));
     }
     const queue = b?.rna.mailboxes.get(s.account ?? "") ?? [];

@@ -12,7 +12,7 @@ import type { Alternative, Command, Protocol, Response } from "../../src/im2000/
 import type { Listener } from "../../src/runtime/net.ts";
 import { randomBytes } from "../../src/runtime/crypto.ts";
 import type { LogFields, Logger, LogLevel } from "../../src/util/log.ts";
-import { buildResponse, runFault } from "./answer.ts";
+import { breaks, buildResponse, runFault } from "./answer.ts";
 import type { CasePeers, FakeMessage, SubmissionRecord } from "./case-peers.ts";
 import { describeCommand, describeResponse, hexOf } from "./describe.ts";
 import { PeerConnection, type Router } from "./router.ts";
@@ -241,7 +241,7 @@ export class FakeStore {
           const ok = known !== undefined ? known === password : this.options.gatewayAccount === account && this.options.gatewayPassword === password;
           reply = ok ? {} : { status: "errornotauthenticated" };
         }
-        const ok = (reply.status ?? "noerror") === "noerror" && reply.fault === undefined;
+        const ok = (reply.status ?? "noerror") === "noerror" && !breaks(reply);
         b?.store.authentications.push({ conn: pc.id, account, password, ok, at: Date.now() });
         // §4 item 3: success authenticates, failure demotes.
         s.setAuthenticated(ok ? account : undefined);
@@ -264,7 +264,7 @@ export class FakeStore {
           reply = { ...derived, ...scripted };
         }
         const rsp = buildResponse(MSOAP as never, reply, () => ({ kind: "responseSubmitEnvelope", value: { recipients: recipients.length > 0 ? rv.map(verdictNumber) : undefined, lists: lists.length > 0 ? lv.map(verdictNumber) : undefined } }) as MsoapResponseData);
-        const continues = !rsp.forceabort && (rsp.status === MSOAP.status.noerror || rsp.status === MSOAP.status.errornotpermitted) && reply.fault === undefined;
+        const continues = !rsp.forceabort && (rsp.status === MSOAP.status.noerror || rsp.status === MSOAP.status.errornotpermitted) && !breaks(reply);
         const rec: SubmissionRecord = { conn: pc.id, account: s.account, envelope: env, verdicts: [...rv, ...lv], chunks: [], parts: [], state: continues ? "open" : "refused" };
         b?.store.submissions.push(rec);
         if (continues) {
@@ -290,9 +290,9 @@ export class FakeStore {
         rec.parts.push(data.slice());
         const scripted = b?.store.replies.take("chunk");
         const reply: Reply = scripted ?? {};
-        const isOk = (reply.status ?? "noerror") === "noerror" && reply.forceabort !== true && reply.fault === undefined;
+        const isOk = (reply.status ?? "noerror") === "noerror" && reply.forceabort !== true && !breaks(reply);
         if (!isOk) {
-          this.#abortSubmission(s, `the store answered ${reply.fault !== undefined ? `with fault ${reply.fault.kind}` : reply.status}`);
+          this.#abortSubmission(s, `the store answered ${breaks(reply) ? `with fault ${reply.fault?.kind}` : reply.status}`);
           return this.#answer(MSOAP, s, pc, cmd, reply, ownAs("responseSubmitMsgChunk", {}));
         }
         if (!islast) return this.#answer(MSOAP, s, pc, cmd, reply, ownAs("responseSubmitMsgChunk", {}));

@@ -115,7 +115,7 @@ export const pop3Cases: Case[] = [
         await p.cmd(`USER ${account}`, "+OK");
         const st = await p.cmd(`PASS ${password}`, "-ERR");
         t.check(st.code === "SYS/TEMP", "a broken RNA answer is a temporary failure", "-ERR [SYS/TEMP] …", printable(st.raw));
-        if (kind === "malformed") t.check(t.peers.faults[0]?.shimClosed === true, "after an unparseable PDU the client ends the RNAQP session (im2000 §7 C-1)", "connection closed by the shim", "kept open");
+        if (kind === "malformed") t.check(await t.shimClosedAfterBadPdu(), "after an unparseable PDU the client ends the RNAQP session (im2000 §7 C-1)", "connection closed by the shim", "kept open");
       },
     }),
   ),
