@@ -193,6 +193,26 @@ class Data implements fc.AsyncCommand<Model, Real> {
   }
 }
 
+/** MAIL, n valid RCPTs and DATA in a row: the common path, so most runs reach the store. */
+class Transaction implements fc.AsyncCommand<Model, Real> {
+  readonly rcpts: number;
+  readonly data: Data;
+  constructor(rcpts: number, data: Data) {
+    this.rcpts = rcpts;
+    this.data = data;
+  }
+  check = open;
+  async run(m: Model, r: Real) {
+    await new Rset().run(m, r);
+    await new Mail(true).run(m, r);
+    for (let i = 0; i < this.rcpts; i++) await new Rcpt("valid").run(m, r);
+    await this.data.run(m, r);
+  }
+  toString() {
+    return `transaction(${this.rcpts} RCPT, ${this.data.toString()})`;
+  }
+}
+
 class Unknown implements fc.AsyncCommand<Model, Real> {
   readonly verb: string;
   constructor(verb: string) {
@@ -210,6 +230,9 @@ class Unknown implements fc.AsyncCommand<Model, Real> {
 
 const line = fc.constantFrom("", ".", "..", ".x", "text", "a b c", " ", "\t", "From me", "MAIL FROM:<x@y>");
 const statuses = ["noerror", "noerror", "noerror", ...SUB13.map((x) => x.status)];
+const data = fc
+  .tuple(fc.array(fc.constantFrom<Verdict>("acceptable", "acceptable", "acceptable", "submissionaccessdenied"), { minLength: 1, maxLength: 4 }), fc.constantFrom(...statuses), fc.array(line, { maxLength: 6 }))
+  .map(([v, s, l]) => new Data(v, s, l));
 
 export const smtpSubmissionModel: CaseDef<CaseContext> = {
   id: "smtp-submission/model/random-sessions",
@@ -228,8 +251,10 @@ export const smtpSubmissionModel: CaseDef<CaseContext> = {
         fc.constant(new Ehlo()),
         fc.boolean().map((v) => new Mail(v)),
         fc.constantFrom("valid", "valid", "valid", "literal", "syntax").map((k) => new Rcpt(k as "valid" | "literal" | "syntax")),
-        fc.tuple(fc.array(fc.constantFrom<Verdict>("acceptable", "acceptable", "acceptable", "submissionaccessdenied"), { minLength: 1, maxLength: 4 }), fc.constantFrom(...statuses), fc.array(line, { maxLength: 6 })).map(([v, s, l]) => new Data(v, s, l)),
+        data,
         fc.constantFrom("XYZZY", "FOO bar", "MAILX FROM:<a@b>", "RCPTTO").map((v) => new Unknown(v)),
+        fc.tuple(fc.integer({ min: 1, max: 3 }), data).map(([n, d]) => new Transaction(n, d)),
+        fc.tuple(fc.integer({ min: 1, max: 3 }), data).map(([n, d]) => new Transaction(n, d)),
       ],
       async start(t, _setup) {
         const { account, password } = t.account("model");
