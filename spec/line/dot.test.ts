@@ -45,11 +45,13 @@ describe("DotDecoder", () => {
     const r = decodeChunked(enc.encode("..\r\n...x\r\n.y\r\n.\r\n"), []);
     assert.equal(dec.decode(r.content), ".\r\n..x\r\ny\r\n");
   });
-  it("a bare LF is normalised to CRLF, and never ends the data or starts a stuffed line", () => {
+  it("a bare LF is normalised to CRLF and never ends the data; dots after it are unstuffed (Postfix normalize)", () => {
     const r = decodeChunked(enc.encode("a\n.\nb\n.\r\n..c\r\n.\r\n"), []);
     assert.equal(r.done, true);
     assert.equal(dec.decode(r.content), "a\r\n.\r\nb\r\n.\r\n.c\r\n");
     assert.equal(r.decoder.bareLineFeeds, 3);
+    const py = decodeChunked(enc.encode("Subject: x\n\n..a dot line\n\r\n.\r\n"), [3, 14]);
+    assert.equal(dec.decode(py.content), "Subject: x\r\n\r\n.a dot line\r\n\r\n");
   });
   it("LF.CRLF (smuggling) is content, not the end of data", () => {
     const r = decodeChunked(enc.encode("x\n.\r\nMAIL FROM:<evil@example>\r\n.\r\n"), []);

@@ -101,6 +101,16 @@ describe("SMTP state machine (RFC 5321 §4.1)", () => {
     assert.equal((await c.cmd(`AUTH PLAIN ${b64("alice\0alice\0secret")}`)).code, 235);
     c.close();
   });
+  it("an empty AUTH challenge is '334 ' with its space (GNU SASL in mailutils rejects a bare 334)", async () => {
+    const { port } = await env();
+    const c = await LineClient.connect(port);
+    await c.reply();
+    await c.cmd("EHLO x");
+    await c.send("AUTH PLAIN");
+    assert.equal(await c.line(), "334 ");
+    assert.equal((await c.cmd(b64("\0alice\0secret"))).code, 235);
+    c.close();
+  });
   it("AUTH: malformed base64 is 501, * cancels with 501, unknown mechanism 504", async () => {
     const { port } = await env();
     const c = await LineClient.connect(port);

@@ -1,11 +1,12 @@
 // Dot-stuffing, both directions (RFC 5321 §4.5.2, RFC 1939 §3), streaming so that a message of
 // any size passes through in the chunks it arrived in.
 //
-// DotDecoder (SMTP DATA in): the end of data is recognised only as CRLF "." CRLF, and a leading dot
-// is removed only at the start of a CRLF-terminated line. A bare LF is normalised to CRLF in the
-// content but never starts a line for those two purposes: "\n.\r\n" or "\n.\n" inside DATA is
-// content, not an end (the SMTP-smuggling class of bugs lives in treating it otherwise), and a
-// client that ends its lines with bare LF (curl without --crlf) does not stuff dots after them.
+// DotDecoder (SMTP DATA in): the end of data is recognised only as CRLF "." CRLF. A bare LF is
+// normalised to CRLF in the content and counts as a line end for dot-unstuffing, but a line that
+// began after a bare LF can never end the data: "\n.\r\n" or "\n.\n" inside DATA is content, not an
+// end (the SMTP-smuggling class of bugs lives in treating it otherwise). This is Postfix's
+// `smtpd_forbid_bare_newline = normalize`; it matches Python's smtplib, which stuffs dots after
+// bare LFs when given LF-terminated bytes.
 //
 // DotEncoder (POP3 RETR/TOP out): doubles a dot at the start of every line, sends CRLF line ends,
 // and terminates with CRLF "." CRLF.
@@ -18,11 +19,12 @@ const DOT_BYTE = Uint8Array.of(DOT);
 const CR_BYTE = Uint8Array.of(CR);
 
 // Decoder states.
-const LINE_START = 0; // after CRLF (or at the start of DATA)
+const LINE_START = 0; // after CRLF (or at the start of DATA): a lone "." here ends the data
 const MID = 1; // inside a line
 const SAW_CR = 2; // after a CR inside content
 const SAW_DOT = 3; // after a dot at line start
 const SAW_DOT_CR = 4; // after ".\r" at line start
+const SOFT_START = 5; // after a bare LF: dots are unstuffed, but nothing here ends the data
 
 export interface DotDecodeResult {
   /** Content octets decoded from this input (views into it, plus small constants). */
@@ -35,6 +37,7 @@ export interface DotDecodeResult {
 
 export class DotDecoder {
   #state = LINE_START;
+  #soft = false;
   #size = 0;
   #bareLf = 0;
   readonly maxSize: number;
@@ -69,54 +72,63 @@ export class DotDecoder {
     };
     let segStart = 0; // start of the pending run of input octets that are content
     let state = this.#state;
+    let soft = this.#soft; // the current line began after a bare LF
+    const bareLf = (i: number) => {
+      emit(input.subarray(segStart, i));
+      emit(CRLF);
+      segStart = i + 1;
+      this.#bareLf++;
+      state = SOFT_START;
+      soft = true;
+    };
     const n = input.byteLength;
     for (let i = 0; i < n; i++) {
       const b = input[i]!;
       switch (state) {
         case MID:
           if (b === CR) state = SAW_CR;
-          else if (b === LF) {
-            emit(input.subarray(segStart, i));
-            emit(CRLF);
-            segStart = i + 1;
-            this.#bareLf++;
-          }
+          else if (b === LF) bareLf(i);
           break;
         case LINE_START:
+        case SOFT_START:
+          soft = state === SOFT_START;
           if (b === DOT) {
             emit(input.subarray(segStart, i));
             segStart = i + 1; // the dot is held back until we know what follows
             state = SAW_DOT;
           } else if (b === CR) state = SAW_CR;
-          else if (b === LF) {
-            emit(input.subarray(segStart, i));
-            emit(CRLF);
-            segStart = i + 1;
-            this.#bareLf++;
-            state = MID;
-          } else state = MID;
+          else if (b === LF) bareLf(i);
+          else state = MID;
           break;
         case SAW_CR:
-          if (b === LF) state = LINE_START;
-          else if (b !== CR) state = MID;
+          if (b === LF) {
+            state = LINE_START;
+            soft = false;
+          } else if (b !== CR) state = MID;
           break;
         case SAW_DOT:
           if (b === CR) {
-            segStart = i + 1; // hold the CR back: ".\r\n" ends the data
+            segStart = i + 1; // hold the CR back: ".\r\n" may end the data
             state = SAW_DOT_CR;
           } else if (b === LF) {
-            // "." then a bare LF: a content line holding one dot.
-            emit(DOT_BYTE);
-            emit(CRLF);
-            segStart = i + 1;
-            this.#bareLf++;
-            state = MID;
+            emit(DOT_BYTE); // "." then a bare LF: a content line holding one dot
+            bareLf(i);
           } else state = MID; // the dot was stuffing and stays dropped; this octet is content
           break;
         case SAW_DOT_CR:
           if (b === LF) {
-            this.#state = LINE_START;
-            return { pieces, done: true, rest: input.subarray(i + 1) };
+            if (!soft) {
+              this.#state = LINE_START;
+              this.#soft = false;
+              return { pieces, done: true, rest: input.subarray(i + 1) };
+            }
+            // A lone dot on a line that began after a bare LF: content, never the end.
+            emit(DOT_BYTE);
+            emit(CRLF);
+            segStart = i + 1;
+            state = LINE_START;
+            soft = false;
+            break;
           }
           // ".\r" and more on the line: the dot was stuffing, the held CR is content.
           emit(CR_BYTE);
@@ -127,6 +139,7 @@ export class DotDecoder {
     }
     emit(input.subarray(segStart, n));
     this.#state = state;
+    this.#soft = soft;
     return { pieces, done: false, rest: new Uint8Array(0) };
   }
 }

@@ -11,10 +11,13 @@ export function reply(code: number, enhanced: string | undefined, ...lines: stri
   return { code, enhanced, lines: lines.length > 0 ? lines : [""] };
 }
 
-/** Wire lines for a reply: `250-first`, …, `250 last`, each with the enhanced code. */
+/**
+ * Wire lines for a reply: `250-first`, …, `250 last`, each with the enhanced code. An empty AUTH
+ * challenge is `334 ` with its space (RFC 4954 §4): GNU SASL clients refuse a bare `334`.
+ */
 export function formatReply(r: Reply): string[] {
   const prefix = r.enhanced ? `${r.enhanced} ` : "";
-  return r.lines.map((l, i) => `${r.code}${i === r.lines.length - 1 ? " " : "-"}${prefix}${l}`.trimEnd());
+  return r.lines.map((l, i) => `${r.code}${i === r.lines.length - 1 ? " " : "-"}${prefix}${l}`);
 }
 
 export const isPermanent = (r: Reply): boolean => r.code >= 500;
