@@ -26,6 +26,8 @@ export interface ShimConfig {
   readonly chunkSize: number;
   readonly lifetimeS: number;
   readonly idleTimeoutS: number;
+  /** IM2000_PEER_TIMEOUT_S (proposed): the shim's response timeout towards the fake peers. */
+  readonly peerTimeoutS: number;
   readonly listDomains: readonly string[];
   readonly gatewayAccount: string;
   readonly gatewayPassword: string;

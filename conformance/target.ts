@@ -19,6 +19,8 @@ export const SETTINGS = {
   submissionLifetimeS: 2_592_000,
   listLifetimeS: 7_776_000,
   idleTimeoutS: 3,
+  /** Proposed addition to the interface: the shim's response timeout towards IM2000 peers. */
+  peerTimeoutS: 2,
   listDomains: ["lists.conformance.test"],
   gatewayAccount: "list-gateway",
   gatewayPassword: "gateway-secret",
@@ -51,6 +53,9 @@ export function shimEnvironment(role: SuiteName, shim: { host: string; port: num
     IM2000_SHIM_TLS_KEY: key,
     IM2000_TEST_MODE: "1",
     IM2000_IDLE_TIMEOUT_S: String(SETTINGS.idleTimeoutS),
+    // Proposed (not yet in docs/conformance-interface.md): without it a "store answers too late"
+    // case would have to wait out a 120 s default; cases that need it are SHOULD until adopted.
+    IM2000_PEER_TIMEOUT_S: String(SETTINGS.peerTimeoutS),
   };
   if (role === "pop3") {
     env.IM2000_RNAQP = `${HOST}:${peers.rnaqp}`;
@@ -82,6 +87,7 @@ export function shimConfig(role: SuiteName, host: string, port: number, tlsPort:
     chunkSize: SETTINGS.chunkSize,
     lifetimeS: role === "smtp-list-relay" ? SETTINGS.listLifetimeS : SETTINGS.submissionLifetimeS,
     idleTimeoutS: SETTINGS.idleTimeoutS,
+    peerTimeoutS: SETTINGS.peerTimeoutS,
     listDomains: SETTINGS.listDomains,
     gatewayAccount: SETTINGS.gatewayAccount,
     gatewayPassword: SETTINGS.gatewayPassword,

@@ -48,12 +48,12 @@ export class SmtpClient {
   }
 
   /** Reads one (possibly multi-line) reply; `what` says what it answers, for failure reports. */
-  async reply(what = "a reply"): Promise<SmtpReply> {
+  async reply(what = "a reply", timeoutMs?: number): Promise<SmtpReply> {
     const lines: string[] = [];
     const raws: string[] = [];
     let code = -1;
     for (;;) {
-      const line = await this.conn.expectLine(what);
+      const line = await this.conn.expectLine(what, timeoutMs);
       raws.push(line);
       const m = /^(\d{3})([ -]?)(.*)$/.exec(line);
       if (m === null) throw new CaseFailure(`malformed SMTP reply line while waiting for ${what} (RFC 5321 §4.2)`, "a three-digit code, then SP or -", printable(line));
@@ -68,8 +68,8 @@ export class SmtpClient {
   }
 
   /** Reads a reply and checks its code. */
-  async expect(want: CodeExpectation, what = "a reply"): Promise<SmtpReply> {
-    const r = await this.reply(what);
+  async expect(want: CodeExpectation, what = "a reply", timeoutMs?: number): Promise<SmtpReply> {
+    const r = await this.reply(what, timeoutMs);
     if (!codeMatches(r.code, want)) throw new CaseFailure(`unexpected reply to ${what}`, describeExpectation(want), printable(r.raw));
     return r;
   }

@@ -120,6 +120,23 @@ export const pop3Cases: Case[] = [
     }),
   ),
   {
+    id: `${S}/POP-1/rna-answers-too-late-sys-temp`,
+    level: "SHOULD",
+    ref: "shims POP-1; shims GEN-5; im2000 §5 item 6",
+    requirement: "An RNA that does not answer within the shim's response timeout (IM2000_PEER_TIMEOUT_S, proposed) is a temporary failure: -ERR [SYS/TEMP].",
+    timeoutMs: 30_000,
+    async run(t) {
+      const { account, password } = t.account("reader");
+      t.rna.replies.push("rnaAuthenticate", { fault: { kind: "delay", ms: (t.shim.peerTimeoutS + 3) * 1000 * t.multiplier } });
+      const p = await t.pop3();
+      await p.greeting();
+      await p.cmd(`USER ${account}`, "+OK");
+      await p.conn.send(`PASS ${password}`);
+      const line = await p.conn.expectLine("the answer to PASS", (t.shim.peerTimeoutS + 2) * 1000 * t.multiplier);
+      t.check(line.startsWith("-ERR [SYS/TEMP]"), "a silent RNA is a temporary failure", "-ERR [SYS/TEMP] …", printable(line));
+    },
+  },
+  {
     id: `${S}/POP-1/rna-unreachable-sys-temp`,
     level: "MUST",
     ref: "shims POP-1",

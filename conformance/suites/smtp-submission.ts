@@ -803,6 +803,23 @@ export const smtpSubmissionCases: Case[] = [
     }),
   ),
   {
+    id: `${S}/SUB-13/store-answers-too-late`,
+    level: "SHOULD",
+    ref: "shims SUB-13; shims SUB-10; shims GEN-5; im2000 §5 item 6",
+    requirement: "A store that does not answer within the shim's response timeout (IM2000_PEER_TIMEOUT_S, proposed) is a transport loss: DATA gets 451 and the session goes on.",
+    timeoutMs: 30_000,
+    async run(t) {
+      const { s } = await loggedIn(t);
+      t.store.replies.push("envelope", { fault: { kind: "delay", ms: (t.shim.peerTimeoutS + 3) * 1000 * t.multiplier } });
+      await s.cmd(`MAIL FROM:<${t.address("sender")}>`, 250);
+      await s.cmd(`RCPT TO:<${t.address()}>`, 250);
+      await s.conn.send("DATA");
+      const r = await s.expect(451, "DATA when the store answers after the timeout", ((t.shim.peerTimeoutS + 2) * 1000) * t.multiplier);
+      t.check(r.enhanced === undefined || r.enhanced === "4.3.0" || r.enhanced === "4.4.1", "the enhanced code says the store failed or timed out", "4.3.0 or 4.4.1", String(r.enhanced));
+      await s.cmd("RSET", 250);
+    },
+  },
+  {
     id: `${S}/SUB-13/transport-loss-mid-stream`,
     level: "MUST",
     ref: "shims SUB-13",
