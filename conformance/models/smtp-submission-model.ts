@@ -95,7 +95,8 @@ class Mail implements fc.AsyncCommand<Model, Real> {
   check = open;
   async run(m: Model, r: Real) {
     if (!this.valid) {
-      await expectReply(r, "MAIL FROM:<two@@at.example>", [501, 553, 555]);
+      // Inside a transaction either fault may be reported first: syntax (501) or sequence (503).
+      await expectReply(r, "MAIL FROM:<two@@at.example>", m.phase === "idle" ? [501, 553, 555] : [501, 503, 553, 555]);
     } else {
       const code = await expectReply(r, `MAIL FROM:<${r.t.address("sender")}>`, m.phase === "idle" ? 250 : [250, 503]);
       if (code === 250) {
