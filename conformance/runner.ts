@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly suites: readonly SuiteName[];
   readonly target: TargetSpec;
   readonly peerPorts?: PeerPorts;
+  /** Fake peers already started by the caller (in-process tests); stopped by the caller. */
+  readonly peers?: FakePeers;
   readonly filters: readonly string[];
   readonly jobs: number;
   readonly timeoutMultiplier: number;
@@ -62,8 +64,9 @@ export async function runCases(cases: readonly CaseDef<CaseContext>[], opts: Run
   const results: CaseResult[] = [];
   const total = cases.length;
   const mult = opts.timeoutMultiplier;
-  const peers = new FakePeers(HOST, { faultHoldMs: STEP_TIMEOUT_MS * mult, gatewayAccount: SETTINGS.gatewayAccount, gatewayPassword: SETTINGS.gatewayPassword });
-  await peers.start(opts.peerPorts);
+  const ownPeers = opts.peers === undefined;
+  const peers = opts.peers ?? newPeers(mult);
+  if (ownPeers) await peers.start(opts.peerPorts);
   const addresses = { msoap: peers.store.msoapPort, msrap: peers.store.msrapPort, rnaqp: peers.rna.port };
   try {
     for (const suite of opts.suites) {
@@ -100,7 +103,7 @@ export async function runCases(cases: readonly CaseDef<CaseContext>[], opts: Run
       }
     }
   } finally {
-    await peers.stop();
+    if (ownPeers) await peers.stop();
   }
   const order = new Map(cases.map((c, i) => [c.id, i]));
   results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
@@ -112,6 +115,11 @@ export async function runCases(cases: readonly CaseDef<CaseContext>[], opts: Run
     level: opts.level,
     target: opts.target.kind === "exec" ? `exec: ${opts.target.command}` : `${opts.target.host}:${opts.target.port}`,
   };
+}
+
+/** The fake peers a run uses (exported for callers that start them first, see RunOptions.peers). */
+export function newPeers(timeoutMultiplier = 1): FakePeers {
+  return new FakePeers(HOST, { faultHoldMs: STEP_TIMEOUT_MS * timeoutMultiplier, gatewayAccount: SETTINGS.gatewayAccount, gatewayPassword: SETTINGS.gatewayPassword });
 }
 
 let tokenSeq = 0;
