@@ -44,7 +44,14 @@ interface Real {
 const alive = (m: Model, x: MMessage) => !x.cancelled && m.now < x.expiry && (x.list || x.recipients.some((r) => r.pinned));
 
 class Submit implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly recipients: number, readonly list: boolean, readonly lifetime: number) {}
+  readonly recipients: number;
+  readonly list: boolean;
+  readonly lifetime: number;
+  constructor(recipients: number, list: boolean, lifetime: number) {
+    this.recipients = recipients;
+    this.list = list;
+    this.lifetime = lifetime;
+  }
   check = () => true;
   async run(m: Model, r: Real) {
     const p = r.store.beginSubmission("alice", 1 << 30, Array.from({ length: this.recipients }, (_, i) => ({ localpart: `u${i}`, domain: "example.org" })), this.list ? ["l"] : [], this.lifetime, "");
@@ -58,7 +65,12 @@ class Submit implements fc.AsyncCommand<Model, Real> {
 }
 
 abstract class OnRecipient implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly mi: number, readonly ri: number) {}
+  readonly mi: number;
+  readonly ri: number;
+  constructor(mi: number, ri: number) {
+    this.mi = mi;
+    this.ri = ri;
+  }
   pick(m: Model) {
     const x = m.messages[this.mi % Math.max(1, m.messages.length)];
     const rc = x?.recipients[this.ri % Math.max(1, x.recipients.length)];
@@ -102,7 +114,10 @@ class UnPin extends OnRecipient {
 }
 
 class Cancel implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly mi: number) {}
+  readonly mi: number;
+  constructor(mi: number) {
+    this.mi = mi;
+  }
   check = (m: Model) => m.messages.length > 0;
   async run(m: Model, r: Real) {
     const x = m.messages[this.mi % m.messages.length]!;
@@ -114,7 +129,10 @@ class Cancel implements fc.AsyncCommand<Model, Real> {
 }
 
 class Track implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly mi: number) {}
+  readonly mi: number;
+  constructor(mi: number) {
+    this.mi = mi;
+  }
   check = (m: Model) => m.messages.length > 0;
   async run(m: Model, r: Real) {
     const x = m.messages[this.mi % m.messages.length]!;
@@ -130,7 +148,10 @@ class Track implements fc.AsyncCommand<Model, Real> {
 
 /** Time passes past the back-off ceiling; one sweep must re-notify every live, unsilenced recipient. */
 class AdvanceAndSweep implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly seconds: number) {}
+  readonly seconds: number;
+  constructor(seconds: number) {
+    this.seconds = seconds;
+  }
   check = () => true;
   async run(m: Model, r: Real) {
     const since = m.now + 1;
