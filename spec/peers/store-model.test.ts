@@ -81,7 +81,7 @@ abstract class OnRecipient implements fc.AsyncCommand<Model, Real> {
 }
 
 class Retrieve extends OnRecipient {
-  async run(m: Model, r: Real) {
+  override async run(m: Model, r: Real) {
     const { x, rc } = this.pick(m);
     if (!x || !rc) return;
     const slot = await r.store.slot(fromHex(rc.id));
@@ -91,7 +91,7 @@ class Retrieve extends OnRecipient {
 }
 
 class Silence extends OnRecipient {
-  async run(m: Model, r: Real) {
+  override async run(m: Model, r: Real) {
     const { x, rc } = this.pick(m);
     if (!x || !rc) return;
     assert.equal(await r.store.silence(fromHex(rc.id)), alive(m, x));
@@ -101,7 +101,7 @@ class Silence extends OnRecipient {
 }
 
 class UnPin extends OnRecipient {
-  async run(m: Model, r: Real) {
+  override async run(m: Model, r: Real) {
     const { x, rc } = this.pick(m);
     if (!x || !rc) return;
     assert.equal(await r.store.unpin(fromHex(rc.id)), alive(m, x));
