@@ -87,7 +87,7 @@ class Retrieve extends OnRecipient {
     const slot = await r.store.slot(fromHex(rc.id));
     assert.equal(slot !== undefined, alive(m, x), "a recipient id works exactly while the message is alive");
   }
-  toString = () => `Retrieve(${this.mi},${this.ri})`;
+  override toString = () => `Retrieve(${this.mi},${this.ri})`;
 }
 
 class Silence extends OnRecipient {
@@ -97,7 +97,7 @@ class Silence extends OnRecipient {
     assert.equal(await r.store.silence(fromHex(rc.id)), alive(m, x));
     if (alive(m, x)) rc.silenced = true;
   }
-  toString = () => `Silence(${this.mi},${this.ri})`;
+  override toString = () => `Silence(${this.mi},${this.ri})`;
 }
 
 class UnPin extends OnRecipient {
@@ -110,7 +110,7 @@ class UnPin extends OnRecipient {
       rc.silenced = true;
     }
   }
-  toString = () => `UnPin(${this.mi},${this.ri})`;
+  override toString = () => `UnPin(${this.mi},${this.ri})`;
 }
 
 class Cancel implements fc.AsyncCommand<Model, Real> {
