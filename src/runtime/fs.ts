@@ -253,6 +253,26 @@ export class RandomAccessFile {
       done += bytesWritten;
     }
   }
+  /**
+   * Synchronous positional read: for small reads served from the page cache (slot tables,
+   * index arrays) a direct system call costs microseconds, a thread-pool round trip ten times
+   * more. Never use it for large or cold reads.
+   */
+  readAtSync(offset: number, length: number): Uint8Array {
+    const buf = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(this.#h.fd, buf, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === length ? buf : buf.subarray(0, got);
+  }
+  /** Synchronous positional write of a few octets (into the page cache; durable after sync()). */
+  writeAtSync(offset: number, data: Uint8Array): void {
+    let done = 0;
+    while (done < data.byteLength) done += fs.writeSync(this.#h.fd, data, done, data.byteLength - done, offset + done);
+  }
   async sync(): Promise<void> {
     await this.#h.sync();
   }

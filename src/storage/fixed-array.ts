@@ -65,7 +65,8 @@ export class FileFixedArray implements FixedArray {
     if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
     const at = this.#length++;
     this.#dirty = true;
-    await this.#file.writeAt(HEADER + at * this.recordBytes, record);
+    this.#file.writeAtSync(HEADER + at * this.recordBytes, record); // small, page cache
+    await Promise.resolve();
   }
 
   async read(from: number, count: number): Promise<Uint8Array[]> {

@@ -212,7 +212,7 @@ export class FileSlotTable implements SlotTable {
     let free = -1;
     for (let seen = 0; seen < level.slots; ) {
       const n = Math.min(PROBE_READ_SLOTS, level.slots - i, level.slots - seen);
-      const buf = await level.file.readAt(FILE_HEADER + i * this.slotBytes, n * this.slotBytes);
+      const buf = level.file.readAtSync(FILE_HEADER + i * this.slotBytes, n * this.slotBytes);
       for (let j = 0; j < n; j++) {
         const at = j * this.slotBytes;
         const st = at < buf.byteLength ? this.#state(buf, at) : EMPTY;
@@ -261,7 +261,7 @@ export class FileSlotTable implements SlotTable {
         this.#levels.push(level);
         free = (await this.#probe(level, key)).free;
       }
-      const buf = await level.file.readAt(FILE_HEADER + free * this.slotBytes, 1);
+      const buf = level.file.readAtSync(FILE_HEADER + free * this.slotBytes, 1);
       if (buf.byteLength === 0 || buf[0] === EMPTY) level.used++;
       level.live++;
       await this.#write(level, free, this.#encode(LIVE, key, value));
@@ -286,7 +286,7 @@ export class FileSlotTable implements SlotTable {
 
   async #write(level: Level, slot: number, bytes: Uint8Array): Promise<void> {
     level.dirty = true;
-    await level.file.writeAt(FILE_HEADER + slot * this.slotBytes, bytes);
+    level.file.writeAtSync(FILE_HEADER + slot * this.slotBytes, bytes);
   }
 
   scan(cursor: number, maxSlots: number): Promise<{ entries: SlotEntry[]; next: number | undefined }> {

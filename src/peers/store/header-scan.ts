@@ -13,7 +13,8 @@ export class HeaderScanner {
   #seen = 0;
   /** Length of the header section once its end was found. */
   #headerEnd = -1;
-  #prev = [0, 0, 0];
+  // As if preceded by a line feed, so a message that starts with an empty line has an empty header.
+  #prev = [0, 0, 0x0a];
   #kept: Uint8Array[] = [];
   #keptBytes = 0;
 
@@ -26,18 +27,22 @@ export class HeaderScanner {
       this.#seen += data.byteLength;
       return;
     }
-    for (let i = 0; i < data.byteLength; i++) {
-      const b = data[i]!;
-      const [p3, p2, p1] = this.#prev;
-      // "\n\n" or "\r\n\r\n" ends the header section (the end offset includes the empty line).
-      if (b === 0x0a && (p1 === 0x0a || (p1 === 0x0d && p2 === 0x0a) || (p1 === 0x0d && p2 === 0x0a && p3 === 0x0d))) {
+    // Only line feeds can end the header section: jump from one to the next.
+    for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) {
+      const p1 = i >= 1 ? data[i - 1]! : this.#prev[2]!;
+      const p2 = i >= 2 ? data[i - 2]! : i === 1 ? this.#prev[2]! : this.#prev[1]!;
+      // "\n\n" or "\n\r\n" (as in "\r\n\r\n") ends it; the end offset includes the empty line.
+      if (p1 === 0x0a || (p1 === 0x0d && p2 === 0x0a)) {
         this.#headerEnd = this.#seen + i + 1;
         this.#keepBytes(data.subarray(0, i + 1));
         this.#seen += data.byteLength;
         return;
       }
-      this.#prev = [p2, p1, b];
     }
+    const n = data.byteLength;
+    if (n >= 3) this.#prev = [data[n - 3]!, data[n - 2]!, data[n - 1]!];
+    else if (n === 2) this.#prev = [this.#prev[2]!, data[0]!, data[1]!];
+    else if (n === 1) this.#prev = [this.#prev[1]!, this.#prev[2]!, data[0]!];
     this.#keepBytes(data);
     this.#seen += data.byteLength;
   }
