@@ -802,24 +802,26 @@ export class MessageStore {
     const now = this.#now();
     const { entries, next } = await this.table.scan(cursor, maxSlots);
     const due: DueRecipient[] = [];
-    let expired = 0;
+    const expiring: Promise<void>[] = [];
     for (const e of entries) {
       const s = decodeSlot(e.value);
       if (s.kind === SlotKind.originator && s.expiry <= now) {
-        await this.expire(e.key).catch(() => {});
-        expired++;
+        // Not awaited one by one: concurrent operations share one batch and one fsync.
+        expiring.push(this.expire(e.key).catch((err: Error) => this.log.log("error", "store.expire-failed", { error: err.message })));
       } else if (s.kind === SlotKind.recipient && s.expiry > now && s.pinned && !s.silenced && s.due !== 0 && s.due <= now) {
         const info = await this.commitInfo(s).catch(() => undefined);
         const r = info?.r[s.rindex];
         if (info && r) due.push({ id: e.key, localpart: r[0], domain: r[1], sender: info.n, size: info.z, attempts: s.attempts });
       }
     }
-    return { due, expired, next };
+    await Promise.all(expiring);
+    return { due, expired: expiring.length, next };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    while (this.#running || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    // Let queued operations finish: an empty operation resolves after everything before it.
+    await this.#enqueue(async () => undefined).catch(() => {});
     this.#closed = true;
     if (!this.#failed) await this.#checkpoint().catch(() => {});
     await this.wal.close();

@@ -150,13 +150,16 @@ export class Notifier {
       const deliver = this.opts.deliver ?? ((dom: string, b: Notification[]) => deliverOverRnasp(dom, b, this.opts));
       const result = await deliver(domain, batch).catch((e: Error): DeliveryResult => ({ kind: "failed", status: "noserver", reason: e.message }));
       const now = epochSeconds(this.opts.clock);
-      for (const d of list) {
-        const attempts = d.attempts + 1;
-        const next = now + Math.ceil(retryDelayMs(attempts, this.opts.firstRetryMs, this.opts.maxRetryMs) / 1000);
-        if (result.kind === "delivered") await this.store.recordNotification(d.id, NStatus.notifying, next, attempts);
-        else if (result.status === "baddomain") await this.store.recordNotification(d.id, NStatus.baddomain, 0, attempts);
-        else await this.store.recordNotification(d.id, NStatus[result.status], next, attempts);
-      }
+      // Issued together so that they share one store batch (one fsync).
+      await Promise.all(
+        list.map((d) => {
+          const attempts = d.attempts + 1;
+          const next = now + Math.ceil(retryDelayMs(attempts, this.opts.firstRetryMs, this.opts.maxRetryMs) / 1000);
+          if (result.kind === "delivered") return this.store.recordNotification(d.id, NStatus.notifying, next, attempts);
+          if (result.status === "baddomain") return this.store.recordNotification(d.id, NStatus.baddomain, 0, attempts);
+          return this.store.recordNotification(d.id, NStatus[result.status], next, attempts);
+        }),
+      );
       if (result.kind === "delivered") this.opts.log.log("info", "notify.delivered", { domain, recipients: list.length, first: idForLog(list[0]!.id) });
       else this.opts.log.log("warn", "notify.failed", { domain, recipients: list.length, status: result.status, reason: result.reason });
     } finally {
