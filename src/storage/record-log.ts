@@ -201,6 +201,7 @@ export class FileRecordLog implements RecordLog {
   #failed: Error | undefined;
   #closed = false;
   #readers = new Map<number, RandomAccessFile>();
+  #inUse = new Map<RandomAccessFile, number>();
 
   private constructor(dir: string, opts: FileRecordLogOptions, segments: number[], current: CurrentSegment, end: LogPosition) {
     this.dir = dir;
@@ -382,9 +383,13 @@ export class FileRecordLog implements RecordLog {
     let r = this.#readers.get(segment);
     if (r === undefined) {
       if (this.#readers.size >= 32) {
-        const [k, v] = this.#readers.entries().next().value as [number, RandomAccessFile];
-        this.#readers.delete(k);
-        await v.close();
+        // Evict the oldest handle that no read is using (a read in flight keeps its handle).
+        for (const [k, v] of this.#readers) {
+          if ((this.#inUse.get(v) ?? 0) > 0) continue;
+          this.#readers.delete(k);
+          await v.close();
+          break;
+        }
       }
       r = await RandomAccessFile.open(path.join(this.dir, segmentName(segment)), false);
       this.#readers.set(segment, r);
@@ -401,7 +406,15 @@ export class FileRecordLog implements RecordLog {
       await this.#waitWritten(this.#seq);
     }
     const f = await this.#reader(loc.segment);
-    const data = await f.readAt(loc.offset + offset, n);
+    this.#inUse.set(f, (this.#inUse.get(f) ?? 0) + 1);
+    let data: Uint8Array;
+    try {
+      data = await f.readAt(loc.offset + offset, n);
+    } finally {
+      const left = this.#inUse.get(f)! - 1;
+      if (left === 0) this.#inUse.delete(f);
+      else this.#inUse.set(f, left);
+    }
     if (data.byteLength !== n) throw new LogCorruptError(`segment ${loc.segment} is shorter than a record in it`);
     return data;
   }
