@@ -328,7 +328,6 @@ export function sequence<const F extends readonly Field[]>(typeName: string, fie
 
 /** SEQUENCE OF Element, elements untagged. */
 export function sequenceOf<T>(element: Codec<T>, typeName = `SEQUENCE OF ${element.typeName}`): Codec<T[]> & { readonly element: Codec<T> } {
-  if (element.kind === "choice") throw new TypeError("SEQUENCE OF CHOICE is not used by IM2000");
   return {
     kind: "sequenceOf",
     typeName,
