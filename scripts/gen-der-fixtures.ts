@@ -611,6 +611,13 @@ valid.push({
   wire: hexBytes("A2 0A 80 01 00 81 01 00 A2 02 A1 00"),
 });
 valid.push({
+  file: "rnaqp-response-null-malformedpdu.hex",
+  protocol: "RNAQP",
+  note: "the S-1 reply, identical in every protocol (§18 C-2)",
+  value: response(true, 1, "responseNull"),
+  wire: rsp(true, 1, 0),
+});
+valid.push({
   file: "rnaqp-response-null-notauthenticated.hex",
   protocol: "RNAQP",
   note: "ResponseNull, forceabort TRUE, errornotauthenticated (3 in RNAQP numbering, I-10) (§14, §18 C-1)",
