@@ -207,8 +207,9 @@ export function octets(typeName = "OCTET STRING", size?: number): Codec<Uint8Arr
   };
 }
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Up to this many content octets, an all-ASCII UTF8String is decoded without TextDecoder. */
+const MAX_ASCII_FAST_PATH = 64;
 
 /** The modules' UTF8String, as a JS string; invalid UTF-8 is a schema error. */
 export const utf8: Codec<string> = {
@@ -217,11 +218,20 @@ export const utf8: Codec<string> = {
   id: ID_UTF8STRING_IM2000,
   constructed: false,
   encode(w, v, id) {
-    w.primitive(id, utf8Encoder.encode(v));
+    w.primitiveUtf8(id, v);
   },
   decode(r, id) {
     const accept0C = id === ID_UTF8STRING_IM2000 && r.peek().id === ID_UTF8STRING_REAL;
     const h = r.expect(accept0C ? ID_UTF8STRING_REAL : id, "UTF8String");
+    // Short ASCII contents (the common case) are built in JS: TextDecoder's per-call cost
+    // dominated the decoding of notification batches (scripts/bench-der.ts). ASCII is valid UTF-8.
+    if (h.end - h.contentStart <= MAX_ASCII_FAST_PATH) {
+      const buf = r.buf;
+      let s = "";
+      let i = h.contentStart;
+      while (i < h.end && buf[i]! < 0x80) s += String.fromCharCode(buf[i++]!);
+      if (i === h.end) return s;
+    }
     try {
       return utf8Decoder.decode(r.buf.subarray(h.contentStart, h.end));
     } catch {

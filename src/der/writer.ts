@@ -16,6 +16,13 @@ const OP_LEN = 2; //   a: content length (filled in when the element closes)
 /** Contents at least this long are referenced rather than copied into the arena. */
 const REF_THRESHOLD = 256;
 
+const utf8Encoder = new TextEncoder();
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 export class DerWriter {
   #arena = new Uint8Array(256);
   #arenaLen = 0;
@@ -97,6 +104,28 @@ export class DerWriter {
     this.#arena.set(content, this.#arenaLen);
     this.#arenaLen += len;
     this.#arenaOp(start, this.#arenaLen - start);
+  }
+
+  /**
+   * A primitive element whose content is `s` in UTF-8. Short ASCII strings (most IM2000 strings:
+   * labels, localparts, account names) go straight into the arena; TextEncoder's per-call cost
+   * and allocation dominated the encoding of notification batches (scripts/bench-der.ts).
+   */
+  primitiveUtf8(id: number, s: string): void {
+    const n = s.length;
+    if (n < REF_THRESHOLD && isAscii(s)) {
+      this.#room(6 + n);
+      const start = this.#arenaLen;
+      const a = this.#arena;
+      a[this.#arenaLen++] = id;
+      this.#putLength(n);
+      let p = this.#arenaLen;
+      for (let i = 0; i < n; i++) a[p++] = s.charCodeAt(i);
+      this.#arenaLen = p;
+      this.#arenaOp(start, p - start);
+      return;
+    }
+    this.primitive(id, utf8Encoder.encode(s));
   }
 
   /** A primitive element whose content is a few octets given as numbers (BOOLEAN, small INTEGER). */
