@@ -58,6 +58,8 @@ export class FakeRna {
 export interface FakeMessage {
   data: Uint8Array;
   withdrawn?: boolean;
+  /** Status (with forceabort) for Retrieve and QuerySize. */
+  retrieveStatus?: number;
   unpinStatus?: number;
   pinned: boolean;
   silenced: boolean;
@@ -98,8 +100,10 @@ export class FakeMsrap {
         m.silenced = true;
         return { forceabort: false, status: 0, responsedata: { kind: "responseUnPin", value: {} } };
       case "commandQuerySize":
+        if (m.retrieveStatus !== undefined) return MSRAP.nullResponse(m.retrieveStatus);
         return { forceabort: false, status: 0, responsedata: { kind: "responseQuerySize", value: { size: this.#repr(m, d.value.type).byteLength } } };
       case "commandRetrieve": {
+        if (m.retrieveStatus !== undefined) return MSRAP.nullResponse(m.retrieveStatus);
         const r = this.#repr(m, d.value.type);
         const len = Math.min(d.value.length, this.maxPage);
         return { forceabort: false, status: 0, responsedata: { kind: "responseRetrieve", value: { data: r.subarray(Math.min(d.value.offset, r.byteLength), Math.min(d.value.offset + len, r.byteLength)), size: r.byteLength } } };

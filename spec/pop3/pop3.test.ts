@@ -288,6 +288,60 @@ describe("POP3 shim (shims §2.3)", () => {
   });
 });
 
+describe("POP3 shim faults", () => {
+  for (const [name, status] of Object.entries(RnaqpStatus).filter(([n]) => n !== "noerror" && n !== "errornotauthenticated")) {
+    it(`the RNA answering RetrieveAndClear with ${name} gives -ERR [SYS/TEMP] and no lock is left behind`, async () => {
+      const { rna, port, notes } = await env();
+      rna.retrieveStatus = status;
+      const c = await LineClient.connect(port);
+      await c.line();
+      await one(c, "USER lucy");
+      assert.match(await one(c, "PASS pw"), /^-ERR \[SYS\/TEMP\]/);
+      c.close();
+      const release = notes.lock("lucy", "pop3");
+      assert.ok(release, "lock released");
+      release();
+    });
+  }
+  for (const [name, status] of Object.entries(MsrapStatus).filter(([n]) => !["noerror", "errornosuchmessage"].includes(n))) {
+    it(`the store answering Retrieve with ${name} gives RETR -ERR [SYS/TEMP]; the message stays`, async () => {
+      const { rna, store, port, notes } = await env();
+      const n = makeNote(store, "lucy", MSG(1));
+      rna.queue("lucy", n);
+      const c = await login(port);
+      await one(c, "STAT");
+      store.messages.get(hexIdentifier(n.notification.identifier))!.retrieveStatus = status;
+      assert.match(await one(c, "RETR 1"), /^-ERR \[SYS\/TEMP\]/);
+      assert.match(await one(c, "NOOP"), /^\+OK/);
+      await one(c, "QUIT");
+      assert.equal((await notes.open("lucy")).list().length, 1);
+    });
+  }
+  it("a slow RNA (no answer) gives -ERR [SYS/TEMP] after the response timeout", async () => {
+    const { rawServer } = await import("../helpers/raw-peer.ts");
+    const silent = await rawServer(async () => {});
+    cleanups.push(() => silent.close());
+    const notes = new MemoryNoteStore();
+    const { Im2000Pop3Backend } = await import("../../src/pop3/im2000-backend.ts");
+    const backend = new Im2000Pop3Backend({ rna: { kind: "address", host: "127.0.0.1", port: silent.port }, rnaResponseTimeoutMs: 300, stores: {}, notes, pageSize: 1024, log: (await import("../../src/util/log.ts")).silentLogger });
+    const r = await backend.login("lucy", "pw");
+    assert.deepEqual([r.ok, !r.ok && r.reason], [false, "temp"]);
+  });
+  it("a client dropping in the middle of RETR deletes nothing", async () => {
+    const { rna, store, port, notes } = await env({ pageSize: 1024 });
+    const n = makeNote(store, "lucy", "Subject: big\r\n\r\n" + "z".repeat(3_000_000) + "\r\n");
+    rna.queue("lucy", n);
+    const c = await login(port);
+    await one(c, "DELE 1").then(() => one(c, "RSET"));
+    await c.send("RETR 1");
+    assert.match((await c.line())!, /^\+OK/);
+    c.close();
+    await waitFor(async () => notes.lock("lucy", "pop3") !== undefined, "the session to end");
+    assert.equal(store.commands("commandUnPin").length, 0);
+    assert.equal((await notes.open("lucy")).list().length, 1);
+  });
+});
+
 describe("POP3 protocol (RFC 1939, 2449, 3206) and bad input", () => {
   it("CAPA lists the capabilities; commands in the wrong state get -ERR", async () => {
     const { port } = await env();
