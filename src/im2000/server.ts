@@ -128,7 +128,7 @@ export class Im2000Server<C extends Alternative, R extends Alternative> {
 
   async #send(s: ServerSession, rsp: Response<R>): Promise<boolean> {
     try {
-      await s.conn.write(this.protocol.encodeResponse(rsp));
+      await s.conn.writev(this.protocol.encodeResponseParts(rsp));
       return true;
     } catch {
       return false;
