@@ -178,12 +178,7 @@ export class DerWriter {
     const total = this.#total;
     const prefix = framed ? 4 : 0;
     const out = new Uint8Array(prefix + total);
-    if (framed) {
-      out[0] = total >>> 24;
-      out[1] = (total >>> 16) & 0xff;
-      out[2] = (total >>> 8) & 0xff;
-      out[3] = total & 0xff;
-    }
+    if (framed) writeFrameLength(out, total);
     let p = prefix;
     const ops = this.#ops;
     const arena = this.#arena;
@@ -220,12 +215,7 @@ export class DerWriter {
     const total = this.#total;
     const prefix = framed ? 4 : 0;
     const small = new Uint8Array(prefix + total - refBytes);
-    if (framed) {
-      small[0] = total >>> 24;
-      small[1] = (total >>> 16) & 0xff;
-      small[2] = (total >>> 8) & 0xff;
-      small[3] = total & 0xff;
-    }
+    if (framed) writeFrameLength(small, total);
     const parts: Uint8Array[] = [];
     let p = prefix;
     let cut = 0;
@@ -249,6 +239,14 @@ export class DerWriter {
     if (p > cut) parts.push(small.subarray(cut, p));
     return parts;
   }
+}
+
+/** The 4-octet big-endian length prefix of im2000 §5. */
+function writeFrameLength(out: Uint8Array, total: number): void {
+  out[0] = total >>> 24;
+  out[1] = (total >>> 16) & 0xff;
+  out[2] = (total >>> 8) & 0xff;
+  out[3] = total & 0xff;
 }
 
 export function lengthOfLength(len: number): number {

@@ -11,6 +11,7 @@ import { MsrapClient } from "../im2000/msrap-client.ts";
 import { ServiceLocation, type Notification } from "../im2000/types.ts";
 import type { TlsClientOptions } from "../runtime/net.ts";
 import type { Logger } from "../util/log.ts";
+import { Mutex } from "../util/mutex.ts";
 
 export interface StorePoolOptions {
   readonly locate?: LocateOptions;
@@ -28,18 +29,6 @@ export interface StorePoolOptions {
 /** A store could not be reached or answered with something other than an answer (POP-12). */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
-}
-
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const r = this.#tail.then(fn);
-    this.#tail = r.then(
-      () => {},
-      () => {},
-    );
-    return r;
-  }
 }
 
 interface Entry {
