@@ -10,10 +10,12 @@ import { readTextSync } from "../runtime/fs.ts";
 import { parseEndpoint } from "../im2000/endpoint.ts";
 import { createLogger, type LogLevel } from "../util/log.ts";
 import { startSmtpService, type SmtpServiceConfig } from "../smtp/service.ts";
+import { startPop3Service } from "../pop3/service.ts";
+import { openNoteStore } from "../notes/open.ts";
 
 const USAGE = `Usage: im2000-shim <role> [options]
 
-Roles: smtp-submission, smtp-list-relay
+Roles: smtp-submission, smtp-list-relay, pop3
 
 Options (environment variable in brackets):
   --host ADDR            listen address            [IM2000_SHIM_HOST, default 127.0.0.1]
@@ -21,6 +23,8 @@ Options (environment variable in brackets):
   --tls-port N           implicit-TLS port         [IM2000_SHIM_TLS_PORT]
   --cert FILE --key FILE PEM certificate and key   [IM2000_SHIM_TLS_CERT, IM2000_SHIM_TLS_KEY]
   --msoap LOCATION       message store, host:port or a domain for SRV  [IM2000_MSOAP]
+  --rnaqp LOCATION       notification agent (pop3), host:port or domain [IM2000_RNAQP]
+  --state-dir DIR        durable notification store (pop3)        [IM2000_SHIM_STATE_DIR]
   --hostname NAME        name in greetings         [IM2000_SHIM_HOSTNAME, default localhost]
   --idle-timeout S       client idle timeout       [IM2000_IDLE_TIMEOUT_S]
   --max-recipients N     RCPTs per message (SUB-6) [IM2000_MAX_RECIPIENTS]
@@ -86,11 +90,9 @@ async function main(): Promise<void> {
   const get = (flag: string, variable: string) => p.opts.get(flag) ?? env(variable);
   const on = (flag: string, variable: string) => p.flags.has(flag) || env(variable) === "1";
   const role = p.role ?? env("IM2000_SHIM_ROLE");
-  if (role !== "smtp-submission" && role !== "smtp-list-relay") throw new Error(`unknown or missing role ${role ?? ""} (try --help)`);
-  const msoap = get("msoap", "IM2000_MSOAP");
-  if (msoap === undefined) throw new Error("the message store's location is required (--msoap or IM2000_MSOAP)");
+  if (role !== "smtp-submission" && role !== "smtp-list-relay" && role !== "pop3") throw new Error(`unknown or missing role ${role ?? ""} (try --help)`);
   const host = get("host", "IM2000_SHIM_HOST") ?? "127.0.0.1";
-  const port = int(get("port", "IM2000_SHIM_PORT"), "port") ?? (role === "smtp-submission" ? 587 : 25);
+  const port = int(get("port", "IM2000_SHIM_PORT"), "port") ?? (role === "smtp-submission" ? 587 : role === "pop3" ? 110 : 25);
   const tlsPort = int(get("tls-port", "IM2000_SHIM_TLS_PORT"), "tls-port");
   const certFile = get("cert", "IM2000_SHIM_TLS_CERT");
   const keyFile = get("key", "IM2000_SHIM_TLS_KEY");
@@ -101,7 +103,49 @@ async function main(): Promise<void> {
   const level = (p.opts.get("log-level") ?? (p.flags.has("trace") ? "debug" : "info")) as LogLevel;
   const log = createLogger((l) => writeStderr(l + "\n"), level);
   const lifetime = int(get("lifetime", "IM2000_LIFETIME_S"), "lifetime");
-  const config: SmtpServiceConfig = {
+  let stop: () => Promise<void>;
+  let ports: readonly { host: string; port: number; tls: boolean }[];
+  if (role === "pop3") {
+    const rnaqp = get("rnaqp", "IM2000_RNAQP");
+    if (rnaqp === undefined) throw new Error("the notification agent's location is required (--rnaqp or IM2000_RNAQP)");
+    const notes = await openNoteStore(get("state-dir", "IM2000_SHIM_STATE_DIR"));
+    const svc = await startPop3Service({
+      hostname: get("hostname", "IM2000_SHIM_HOSTNAME") ?? "localhost",
+      listen: [{ host, port }],
+      listenTls: tlsPort !== undefined ? [{ host, port: tlsPort }] : [],
+      tls,
+      rna: parseEndpoint(rnaqp, "rnaqp"),
+      notes,
+      idleTimeoutMs: idle !== undefined ? idle * 1000 : undefined,
+      allowPlainAuthWithoutTls: on("allow-plain-auth", "IM2000_ALLOW_PLAIN_AUTH"),
+      traceWire: p.flags.has("trace"),
+      testMode,
+      log,
+    });
+    ports = svc.ports;
+    stop = async () => {
+      await svc.close();
+      await notes.close();
+    };
+  } else {
+    const msoap = get("msoap", "IM2000_MSOAP");
+    if (msoap === undefined) throw new Error("the message store's location is required (--msoap or IM2000_MSOAP)");
+    const svc = await startSmtpService(smtpConfig(msoap));
+    ports = svc.ports;
+    stop = () => svc.close();
+  }
+  for (const b of ports) await writeStdout(`${role} listening on ${b.host}:${b.port}${b.tls ? " (implicit TLS)" : ""}\n`);
+  let stopping = false;
+  onTerminate(async (sig) => {
+    if (stopping) exit(1);
+    stopping = true;
+    log.log("info", "shutdown", { signal: sig });
+    await stop();
+    exit(0);
+  });
+
+  function smtpConfig(msoap: string): SmtpServiceConfig {
+    return {
     role: role === "smtp-submission" ? "submission" : "relay",
     hostname: get("hostname", "IM2000_SHIM_HOSTNAME") ?? "localhost",
     listen: [{ host, port }],
@@ -129,17 +173,8 @@ async function main(): Promise<void> {
     traceWire: p.flags.has("trace"),
     testMode,
     log,
-  };
-  const svc = await startSmtpService(config);
-  for (const b of svc.ports) await writeStdout(`${role} listening on ${b.host}:${b.port}${b.tls ? " (implicit TLS)" : ""}\n`);
-  let stopping = false;
-  onTerminate(async (sig) => {
-    if (stopping) exit(1);
-    stopping = true;
-    log.log("info", "shutdown", { signal: sig });
-    await svc.close();
-    exit(0);
-  });
+    };
+  }
 }
 
 main().catch((e) => {

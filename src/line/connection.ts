@@ -7,6 +7,7 @@
 import { ReadTimeoutError, type Conn, type TlsServerOptions } from "../runtime/net.ts";
 import { LineBuffer, type LineResult } from "./line-buffer.ts";
 import { noTrace, type WireTrace } from "./trace.ts";
+import { concatBytes as concat } from "../util/bytes.ts";
 
 export interface LineLimits {
   /** Longest command line in octets, not counting CRLF. */
@@ -210,16 +211,4 @@ export class LineConnection {
     }
     await this.#conn.end(1000);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
 }

@@ -11,6 +11,10 @@
 // DotEncoder (POP3 RETR/TOP out): doubles a dot at the start of every line, sends CRLF line ends,
 // and terminates with CRLF "." CRLF.
 
+import { concatBytes } from "../util/bytes.ts";
+
+export { concatBytes };
+
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
@@ -183,16 +187,4 @@ export class DotEncoder {
 export function dotStuff(content: Uint8Array): Uint8Array {
   const e = new DotEncoder();
   return concatBytes([...e.encode(content), e.end()]);
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
 }

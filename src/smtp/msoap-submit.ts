@@ -7,6 +7,7 @@ import { MsoapStatus, SubmissionStatus } from "../im2000/msoap.ts";
 import type { Envelope, Submission } from "../im2000/msoap-client.ts";
 import type { MailBox } from "../im2000/types.ts";
 import { idForLog, type Logger } from "../util/log.ts";
+import { toHex } from "../util/bytes.ts";
 import type { SmtpMailbox } from "./address.ts";
 import type { MessageSink } from "./backend.ts";
 import type { MsoapLink } from "./msoap-link.ts";
@@ -28,12 +29,6 @@ export type BeginResult = { readonly ok: true; readonly sink: MessageSink } | { 
 /** SUB-7: an SMTP mailbox as an IM2000 MailBox. */
 export function toMailBox(m: SmtpMailbox): MailBox {
   return { localpart: m.localpart, domain: [...m.labels] };
-}
-
-export function hexId(id: Uint8Array): string {
-  let s = "";
-  for (const b of id) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 const TIMEOUT = Symbol("timeout");
@@ -147,7 +142,7 @@ class MsoapSink implements MessageSink {
     try {
       const id = await this.#sub.finish(); // ref: shims SUB-11 — 250 only after the store's answer
       this.#done = true;
-      const hex = hexId(id);
+      const hex = toHex(id);
       this.#opts.log.log("info", "submission.accepted", { id: idForLog(id), size: this.#size });
       return reply(250, "2.0.0", `Message accepted by the IM2000 message store; originator identifier ${hex}`);
     } catch (e) {

@@ -18,6 +18,7 @@ import { formatMailbox, parsePathAndParams } from "./address.ts";
 import type { MessageSink, SmtpBackend } from "./backend.ts";
 import { reply, type Reply } from "./reply.ts";
 import { CommandTable, splitCommand } from "../line/command.ts";
+import { decodeBase64Text } from "../util/base64.ts";
 
 export interface SmtpSessionConfig {
   /** Name in the greeting and EHLO reply. */
@@ -463,19 +464,5 @@ export class SmtpSession {
   /** A mailbox as text for replies naming refused recipients. */
   static describe(m: SmtpMailbox): string {
     return formatMailbox(m);
-  }
-}
-
-const b64re = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Decodes base64 to UTF-8 text; undefined for anything malformed. */
-export function decodeBase64Text(s: string): string | undefined {
-  if (s.length % 4 !== 0 || !b64re.test(s)) return undefined;
-  try {
-    const bin = atob(s);
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
   }
 }
