@@ -9,7 +9,7 @@
 import { CaseFailure } from "../case.ts";
 import { printable } from "../wire-log.ts";
 import { base64 } from "./smtp.ts";
-import type { LineConn } from "./line-conn.ts";
+import { utf8Octets, type LineConn } from "./line-conn.ts";
 
 export interface PopStatus {
   readonly ok: boolean;
@@ -64,9 +64,10 @@ export class Pop3Client {
     return { status, lines: status.ok ? await this.body(`"${line}"`) : [] };
   }
 
+  /** USER and PASS, their arguments sent as UTF-8 octets. */
   async login(user: string, password: string): Promise<PopStatus> {
-    await this.cmd(`USER ${user}`, "+OK");
-    return this.cmd(`PASS ${password}`, "+OK");
+    await this.cmd(`USER ${utf8Octets(user)}`, "+OK");
+    return this.cmd(`PASS ${utf8Octets(password)}`, "+OK");
   }
 
   async authPlain(user: string, password: string, want: PopExpectation = "+OK"): Promise<PopStatus> {

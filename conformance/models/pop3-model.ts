@@ -18,6 +18,20 @@ interface Msg {
   readonly store: FakeMessage;
   readonly unpinFails: boolean;
   deleted: boolean;
+  /** For a withdrawn message: the size the shim announced for its placeholder (POP-11), once seen. */
+  placeholderSize?: number;
+}
+
+/** The exact size the shim must announce: the message's, or its placeholder's once learnt. */
+function sizeOf(x: Msg): number | undefined {
+  return x.store.gone ? x.placeholderSize : x.content.length;
+}
+
+/** Learns a withdrawn message's placeholder size from a LIST answer, or checks it is stable. */
+function learn(x: Msg, announced: number, where: string): void {
+  if (!x.store.gone) return;
+  if (x.placeholderSize === undefined) x.placeholderSize = announced;
+  else if (x.placeholderSize !== announced) fail(`${where}: the size of a withdrawn message's placeholder changes`, String(x.placeholderSize), String(announced));
 }
 
 interface Model {
@@ -62,8 +76,12 @@ class Stat implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const st = await status(r, "STAT", true);
     const l = live(m);
-    const want = `${l.length} ${l.reduce((s, x) => s + x.content.length, 0)}`;
-    if (!st.text.startsWith(want)) fail("STAT counts the messages not marked deleted, with exact sizes (POP-5, RFC 1939 §5)", want, st.text);
+    const sizes = l.map(sizeOf);
+    const known = sizes.reduce<number>((s, x) => s + (x ?? 0), 0);
+    const [count, size] = st.text.split(" ").map(Number);
+    if (count !== l.length) fail("STAT counts the messages not marked deleted (RFC 1939 §5)", String(l.length), st.text);
+    // Withdrawn messages count with their placeholder's size (POP-11), which STAT alone cannot tell.
+    if (sizes.every((x) => x !== undefined) ? size !== known : !(size! > known)) fail("STAT totals the exact sizes (POP-5, RFC 1939 §5)", sizes.every((x) => x !== undefined) ? String(known) : `more than ${known}`, st.text);
   }
   toString() {
     return "STAT";
@@ -79,13 +97,17 @@ class List implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     if (this.n === undefined) {
       const lines = (await r.p.multi("LIST")).lines;
-      const want = m.msgs.map((x, i) => (x.deleted ? undefined : `${i + 1} ${x.content.length}`)).filter((x) => x !== undefined);
-      if (lines.join("|") !== want.join("|")) fail("LIST lists each message not marked deleted with its exact size", want.join(", "), lines.join(", "));
+      const shown = new Map(lines.map((l) => l.split(" ").map(Number) as [number, number]));
+      m.msgs.forEach((x, i) => shown.has(i + 1) && learn(x, shown.get(i + 1)!, "LIST"));
+      const want = m.msgs.map((x, i) => (x.deleted ? undefined : `${i + 1} ${sizeOf(x)}`)).filter((x) => x !== undefined);
+      if (lines.join("|") !== want.join("|")) fail("LIST lists each message not marked deleted with its exact size (POP-5)", want.join(", "), lines.join(", "));
       return;
     }
     const msg = m.msgs[this.n - 1];
     const st = await status(r, `LIST ${this.n}`, msg !== undefined && !msg.deleted);
-    if (msg !== undefined && !msg.deleted && st.text.trim() !== `${this.n} ${msg.content.length}`) fail(`LIST ${this.n}`, `${this.n} ${msg.content.length}`, st.text);
+    if (msg === undefined || msg.deleted) return;
+    learn(msg, Number(st.text.trim().split(" ")[1]), `LIST ${this.n}`);
+    if (st.text.trim() !== `${this.n} ${sizeOf(msg)}`) fail(`LIST ${this.n} gives the exact size (POP-5)`, `${this.n} ${sizeOf(msg)}`, st.text);
   }
   toString() {
     return this.n === undefined ? "LIST" : `LIST ${this.n}`;
@@ -114,8 +136,13 @@ class Retr implements fc.AsyncCommand<Model, Real> {
     const msg = m.msgs[this.n - 1];
     const exists = msg !== undefined && !msg.deleted;
     const res = await r.p.multi(`RETR ${this.n}`, exists ? "+OK" : "-ERR");
-    if (!exists || msg.store.gone) return; // a withdrawn message gets a placeholder (POP-11)
+    if (!exists) return;
     const got = res.lines.map((l) => `${l}\r\n`).join("");
+    if (msg.store.gone) {
+      // A withdrawn message gets a placeholder (POP-11) whose size is what LIST said (RFC 1939 §5).
+      if (msg.placeholderSize !== undefined && got.length !== msg.placeholderSize) fail(`RETR ${this.n} of a withdrawn message returns as many octets as LIST announced`, String(msg.placeholderSize), String(got.length));
+      return;
+    }
     if (got !== msg.content) fail(`RETR ${this.n} returns the message octet for octet (POP-7)`, `${msg.content.length} octets`, `${got.length} octets`);
   }
   toString() {

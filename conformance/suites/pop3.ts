@@ -59,8 +59,9 @@ export const pop3Cases: Case[] = [
     ref: "shims POP-1",
     requirement: POP1,
     async run(t) {
-      const { account } = t.account("Reader Ü");
-      const password = "p å s s:wörd";
+      // RFC 1939 USER takes one argument: no spaces in the name; UTF-8 and punctuation are fine.
+      const { account } = t.account("Reader-Ü+1");
+      const password = "pä$$:wörd\\€!";
       t.rna.accounts.set(account, password);
       const p = await t.pop3();
       await p.greeting();
@@ -82,6 +83,22 @@ export const pop3Cases: Case[] = [
       const st = await p.cmd("PASS wrong-password", "-ERR");
       t.check(st.code === "AUTH", "refused credentials are answered -ERR [AUTH]", "-ERR [AUTH] …", printable(st.raw));
       await p.cmd("STAT", "-ERR");
+    },
+  },
+  {
+    id: `${S}/POP-1/password-with-spaces`,
+    level: "MAY",
+    ref: "shims POP-1; RFC 1939 §7 (PASS)",
+    requirement: "A POP3 server may treat spaces in the PASS argument as part of the password; passed through unchanged.",
+    async run(t) {
+      const { account } = t.account("reader");
+      const password = "correct horse  battery staple";
+      t.rna.accounts.set(account, password);
+      const p = await t.pop3();
+      await p.greeting();
+      await p.cmd(`USER ${account}`, "+OK");
+      await p.cmd(`PASS ${password}`, "+OK");
+      t.check(t.rna.authentications[0]?.password === password, "the whole rest of the PASS line is the password", JSON.stringify(password), JSON.stringify(t.rna.authentications[0]?.password));
     },
   },
   ...(["errorinternalproblem", "errorserviceshutdown"] as const).map(
