@@ -8,10 +8,13 @@ import { runInProcess } from "./fixtures/in-process.ts";
 import { startReferenceSmtp } from "./fixtures/reference-smtp.ts";
 import { smtpVariants } from "./fixtures/smtp-variants.ts";
 import type { RunReport } from "../../conformance/runner.ts";
+import { startReferencePop3 } from "./fixtures/reference-pop3.ts";
+import { pop3Variants } from "./fixtures/pop3-variants.ts";
 
 describe("broken SMTP shims", () => {
   it("has at least fifteen variants, each naming the cases that catch it", () => {
     assert.ok(smtpVariants.length >= 15);
+    assert.ok(pop3Variants.length >= 5);
     for (const v of smtpVariants) assert.ok(v.caughtBy.length > 0, v.name);
   });
 
@@ -33,6 +36,25 @@ describe("broken SMTP shims", () => {
         return missed.length === 0 ? undefined : `${v.name} (${v.mistake}) was not caught by ${missed.join(", ")}`;
       }),
     );
+    assert.deepEqual(outcomes.filter((x) => x !== undefined), []);
+  });
+});
+
+describe("broken POP3 shims", () => {
+  it("the reference shim passes every case that catches a variant", { timeout: 120_000 }, async () => {
+    const run = await runInProcess("pop3", pop3Variants.flatMap((v) => v.caughtBy), (env) => startReferencePop3(env));
+    const bad = run.results.filter((r) => r.status !== "pass");
+    assert.deepEqual(bad.map((r) => `${r.id}: ${r.status} ${r.failure?.message ?? ""}`), []);
+  });
+
+  it("every variant fails the cases that name the requirement it breaks", { timeout: 120_000 }, async () => {
+    const check = async (v: (typeof pop3Variants)[number]) => {
+      const run = await runInProcess("pop3", v.caughtBy, (env) => startReferencePop3(env, v.variant), { jobs: 2 });
+      const missed = v.caughtBy.filter((id) => run.results.find((r) => r.id === id)?.status !== "fail");
+      return missed.length === 0 ? undefined : `${v.name} (${v.mistake}) was not caught by ${missed.join(", ")}`;
+    };
+    const outcomes = await Promise.all(pop3Variants.filter((v) => !v.alone).map(check));
+    for (const v of pop3Variants.filter((x) => x.alone)) outcomes.push(await check(v));
     assert.deepEqual(outcomes.filter((x) => x !== undefined), []);
   });
 });
