@@ -90,7 +90,7 @@ async function run(io: Io, cmd: RunCommand, cases: readonly CaseDef<CaseContext>
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
     const cmd = parseArgs(argv);
-    const cases = allCases();
+    const cases = await allCases();
     const idProblems = checkIds(cases);
     if (idProblems.length > 0) throw new RunnerError(idProblems.join("; "));
     switch (cmd.command) {

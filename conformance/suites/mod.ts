@@ -16,7 +16,7 @@ export function checkIds(cases: readonly CaseDef<CaseContext>[]): string[] {
   for (const c of cases) {
     if (seen.has(c.id)) problems.push(`duplicate case ID ${c.id}`);
     seen.add(c.id);
-    if (!/^(smtp-submission|smtp-list-relay|pop3)\/[A-Za-z0-9-]+\/[a-z0-9-]+$/.test(c.id)) problems.push(`malformed case ID ${c.id}`);
+    if (!/^(smtp-submission|smtp-list-relay|pop3)\/[A-Za-z0-9-]+\/[a-z0-9.-]+$/.test(c.id)) problems.push(`malformed case ID ${c.id}`);
   }
   return problems;
 }

@@ -19,7 +19,7 @@ interface Mail {
   readonly message: FakeMessage;
 }
 
-export function popMessage(t: CaseContext, i: number, body = `Body of message ${i}.\r\n`): string {
+export function popMessage(t: { readonly token: string }, i: number, body = `Body of message ${i}.\r\n`): string {
   return `From: sender${i}@origin.example\r\nTo: reader@${t.token}.test\r\nSubject: message ${i} of ${t.token}\r\nDate: Sat, 01 Jan 2000 00:00:0${i % 10} +0000\r\nMessage-ID: <${i}.${t.token}@origin.example>\r\n\r\n${body}`;
 }
 

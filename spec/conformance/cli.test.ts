@@ -73,8 +73,8 @@ describe("parseArgs", () => {
 });
 
 describe("cases and self-check", () => {
-  it("every case ID is unique and well formed", () => {
-    assert.deepEqual(checkIds(allCases()), []);
+  it("every case ID is unique and well formed", async () => {
+    assert.deepEqual(checkIds(await allCases()), []);
   });
   it("the runner's codec reproduces the byte vectors of im2000 §6.1 and §18 C-2", () => {
     assert.deepEqual(selfCheck(), []);
