@@ -199,6 +199,24 @@ export const pop3Cases: Case[] = [
       await p.stat();
     },
   },
+  {
+    id: `${S}/RFC5034/auth-cancelled`,
+    level: "SHOULD",
+    ref: "RFC 5034 §4",
+    requirement: 'A client answering the SASL challenge with "*" cancels the exchange: -ERR, and nothing reaches the RNA.',
+    async run(t) {
+      const p = await t.pop3();
+      await p.greeting();
+      const sasl = (await p.capa()).find((l) => /^SASL\b/i.test(l));
+      if (sasl === undefined || !/\bPLAIN\b/i.test(sasl)) t.skip("SASL PLAIN is not offered");
+      await p.conn.send("AUTH PLAIN");
+      const c = await p.conn.expectLine("the SASL challenge");
+      t.check(c.startsWith("+"), "AUTH PLAIN without an initial response gets a continuation", "+ ", printable(c));
+      await p.conn.send("*");
+      await p.status("the cancel line", "-ERR");
+      t.check(t.rna.authentications.length === 0, "a cancelled exchange reaches no RNA", "0", String(t.rna.authentications.length));
+    },
+  },
   // ---------------------------------------------------------------------------------------- POP-2
   {
     id: `${S}/POP-2/retrieve-until-empty`,
@@ -229,6 +247,35 @@ export const pop3Cases: Case[] = [
       const st = await p2.cmd(`PASS ${password}`, "-ERR");
       t.check(st.code === "IN-USE", "the second login is refused with IN-USE", "-ERR [IN-USE] …", printable(st.raw));
       await p1.quit();
+    },
+  },
+  {
+    id: `${S}/POP-2/retrieve-and-clear-at-most-ten-calls`,
+    level: "MUST",
+    ref: "shims POP-2; im2000 §18 C-10",
+    requirement: "RetrieveAndClear is repeated until an empty answer, at most 10 calls; what is left waits for the next login.",
+    async run(t) {
+      const { account, password } = mailbox(t, 12);
+      t.rna.batchSize = 1;
+      const p = await login(t, account, password);
+      t.check(t.rna.polls.length <= 10, "no more than 10 RetrieveAndClear calls in one login", "≤ 10", String(t.rna.polls.length));
+      const first = (await p.stat()).count;
+      t.check(first === t.rna.polls.reduce((n, x) => n + x.returned, 0), "every notification handed out is in the maildrop", String(t.rna.polls.reduce((n, x) => n + x.returned, 0)), String(first));
+      await p.quit();
+      const p2 = await login(t, account, password);
+      t.check((await p2.stat()).count === 12, "the rest arrives at the next login", "12", "other");
+    },
+  },
+  {
+    id: `${S}/POP-2/short-rnaqp-session`,
+    level: "SHOULD",
+    ref: "shims POP-2; im2000 §18 C-10",
+    requirement: "One short RNAQP session per poll: the shim closes it once the notifications are saved, not at the end of the POP3 session.",
+    async run(t) {
+      const { account, password } = mailbox(t, 1);
+      const p = await login(t, account, password);
+      await t.waitFor("the RNAQP session to be closed while the POP3 session goes on", () => [...t.rna.rnaqpConnections.values()].every((c) => c.closed !== undefined));
+      await p.cmd("NOOP", "+OK");
     },
   },
   // ---------------------------------------------------------------------------------------- POP-3
@@ -737,13 +784,13 @@ export const pop3Cases: Case[] = [
   {
     id: `${S}/RFC2449/capa`,
     level: "MUST",
-    ref: "RFC 2449 §5; shims POP-6, POP-8",
-    requirement: "CAPA answers in both states and lists USER, UIDL, TOP, RESP-CODES and STLS (before TLS).",
+    ref: "RFC 2449 §5; RFC 3206 §6; shims POP-6, POP-8",
+    requirement: "CAPA answers in both states and lists USER, UIDL, TOP, RESP-CODES, AUTH-RESP-CODE (the [AUTH] and [SYS/TEMP] codes of POP-1 are RFC 3206's) and STLS (before TLS).",
     async run(t) {
       const p = await t.pop3();
       await p.greeting();
       const caps = (await p.capa()).map((l) => l.split(/\s+/)[0]!.toUpperCase());
-      for (const c of ["USER", "UIDL", "TOP", "RESP-CODES", "STLS"]) t.check(caps.includes(c), `CAPA lists ${c}`, c, caps.join(" "));
+      for (const c of ["USER", "UIDL", "TOP", "RESP-CODES", "AUTH-RESP-CODE", "STLS"]) t.check(caps.includes(c), `CAPA lists ${c}`, c, caps.join(" "));
       const { account, password } = mailbox(t, 0);
       await p.login(account, password);
       await p.capa();

@@ -459,6 +459,23 @@ export const smtpSubmissionCases: Case[] = [
       t.check(r0?.localpart === local, "the UTF-8 local part is passed unchanged", local, JSON.stringify(r0?.localpart));
     },
   },
+  {
+    id: `${S}/SUB-7/idn-domain-as-a-labels`,
+    level: "MUST",
+    ref: "shims SUB-7; im2000 §18 C-9; RFC 6531",
+    requirement: "Domain labels reach MSOAP as A-labels (the sender applies IDNA2008 ToASCII), lower-cased.",
+    async run(t) {
+      const { s } = await loggedIn(t);
+      if (!s.has("SMTPUTF8")) t.skip("SMTPUTF8 is not advertised");
+      const octets = String.fromCharCode(...new TextEncoder().encode("Bücher.Example"));
+      await s.cmd(`MAIL FROM:<${t.address("sender")}> SMTPUTF8`, 250);
+      await s.cmd(`RCPT TO:<reader@${octets}>`, 250);
+      await s.cmd("DATA", 354);
+      await s.sendData(message(t), 250);
+      const d = t.store.submissions[0]?.envelope.recipients?.[0]?.domain;
+      t.check(d?.join(".") === "xn--bcher-kva.example", "a U-label domain is sent as its A-label, lower-cased", "xn--bcher-kva.example", String(d?.join(".")));
+    },
+  },
   // ---------------------------------------------------------------------------------------- SUB-8
   {
     id: `${S}/SUB-8/lifetime`,
@@ -1152,6 +1169,48 @@ export const smtpSubmissionCases: Case[] = [
       await s.expect("5xx", "DATA with every recipient denied");
       await s.cmd("RSET", 250);
       t.check(t.store.chunkCount() === 0, "no chunk", "0", String(t.store.chunkCount()));
+    },
+  },
+  // ---------------------------------------------------------------------------------------- CHUNKING
+  {
+    id: `${S}/RFC3030/bdat-octets-unchanged`,
+    level: "MUST",
+    ref: "RFC 3030 §2, §4; shims SUB-10",
+    requirement: "With CHUNKING, BDAT chunks are taken octet for octet (no dot-stuffing) and reach the store unchanged; the final reply comes after BDAT … LAST.",
+    async run(t) {
+      const { s } = await loggedIn(t);
+      if (!s.has("CHUNKING")) t.skip("CHUNKING is not advertised");
+      const msg = message(t, ".not stuffed\r\n..two dots stay two\r\n");
+      const cut = Math.floor(msg.length / 2);
+      await s.cmd(`MAIL FROM:<${t.address("sender")}>`, 250);
+      await s.cmd(`RCPT TO:<${t.address()}>`, 250);
+      await s.conn.sendRaw(`BDAT ${cut}\r\n${msg.slice(0, cut)}`, `BDAT ${cut} + ${cut} octets`);
+      await s.expect(250, "the first BDAT");
+      await s.conn.sendRaw(`BDAT ${msg.length - cut} LAST\r\n${msg.slice(cut)}`, `BDAT ${msg.length - cut} LAST + ${msg.length - cut} octets`);
+      await s.expect(250, "BDAT … LAST");
+      const [sub] = committed(t, 1, "the BDAT message is submitted");
+      t.check(contentText(sub!) === msg, "BDAT content arrives octet for octet", printable(msg.slice(-50)), printable(contentText(sub!).slice(-50)));
+    },
+  },
+  {
+    id: `${S}/RFC3030/bdat-denied-envelope`,
+    level: "MUST",
+    ref: "RFC 3030 §4.2; shims SUB-9",
+    requirement: "With BDAT, envelope errors are reported at the reply to the first BDAT (the DATA equivalent), naming the refused recipient; nothing is stored.",
+    async run(t) {
+      const { s } = await loggedIn(t);
+      if (!s.has("CHUNKING")) t.skip("CHUNKING is not advertised");
+      const denied = t.address("denied");
+      t.store.replies.push("envelope", { recipients: ["acceptable", "submissionaccessdenied"] });
+      await s.cmd(`MAIL FROM:<${t.address("sender")}>`, 250);
+      await s.cmd(`RCPT TO:<${t.address()}>`, 250);
+      await s.cmd(`RCPT TO:<${denied}>`, 250);
+      const msg = message(t);
+      await s.conn.sendRaw(`BDAT ${msg.length} LAST\r\n${msg}`, `BDAT ${msg.length} LAST + message`);
+      const r = await s.expect("5xx", "BDAT with a denied recipient");
+      t.check(names(r, denied), "the reply names the refused recipient", denied, printable(r.raw));
+      t.check(t.store.chunkCount() === 0, "nothing stored", "0 chunks", String(t.store.chunkCount()));
+      await s.cmd("RSET", 250);
     },
   },
   // ---------------------------------------------------------------------------------------- ENHANCEDSTATUSCODES
