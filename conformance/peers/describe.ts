@@ -31,6 +31,20 @@ function isAlternative(v: unknown): v is Alternative {
   return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string" && "value" in v && Object.keys(v).length === 2;
 }
 
+function ipText(kind: string, b: Uint8Array): string {
+  if (kind === "version4") return Array.from(b).join(".");
+  const groups: string[] = [];
+  for (let i = 0; i + 1 < b.byteLength; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return `[${groups.join(":")}]`;
+}
+
+/** IPAddressAndPort / ClientLocation: an address alternative and a port. */
+function isIpAndPort(v: unknown): v is { address: { kind: string; value: Uint8Array }; port: number } {
+  if (typeof v !== "object" || v === null) return false;
+  const a = (v as { address?: { kind?: unknown; value?: unknown } }).address;
+  return typeof (v as { port?: unknown }).port === "number" && typeof a?.kind === "string" && a.value instanceof Uint8Array && (a.kind === "version4" || a.kind === "version6");
+}
+
 /** A value from the schemas, readable. `enums` names the ENUMERATED fields by field name. */
 export function describeValue(v: unknown, field = "", enums: Readonly<Record<string, readonly string[]>> = {}): string {
   if (v instanceof Uint8Array) {
@@ -46,6 +60,8 @@ export function describeValue(v: unknown, field = "", enums: Readonly<Record<str
   if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
   if (Array.isArray(v)) return `[${v.map((x) => describeValue(x, field, enums)).join(", ")}]`;
   if (isMailbox(v)) return `${v.localpart}@${v.domain.join(".")}`;
+  if (isAlternative(v) && v.value instanceof Uint8Array && (v.kind === "version4" || v.kind === "version6")) return ipText(v.kind, v.value);
+  if (isIpAndPort(v)) return `${ipText(v.address.kind, v.address.value)}:${v.port}`;
   if (isAlternative(v)) return `${capitalise(v.kind)}${describeValue(v.value, v.kind, enums)}`;
   if (typeof v === "object" && v !== null) {
     const parts = Object.entries(v as Record<string, unknown>)
@@ -64,7 +80,7 @@ const ENUMS: Record<string, readonly string[]> = {
 
 export function describeCommand(cmd: Command<Alternative>): string {
   const d = cmd.commanddata;
-  const body = describeValue(d.value, d.kind, d.kind === "commandSubmitEnvelope" ? {} : ENUMS);
+  const body = describeValue(d.value, d.kind, ENUMS);
   return `${capitalise(d.kind)}${body === "{}" ? "" : body}`;
 }
 
