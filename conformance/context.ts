@@ -12,6 +12,7 @@ import type { FakePeers } from "./peers/fake-peers.ts";
 import { hexOf } from "./peers/describe.ts";
 import type { NotificationAndLocalData } from "../src/im2000/types.ts";
 import { randomBytes } from "../src/runtime/crypto.ts";
+import { isLoopbackAddress, nonLoopbackAddresses } from "../src/runtime/net.ts";
 import type { WireLog } from "./wire-log.ts";
 
 /** How the shim under test is configured (the values of the conformance interface). */
@@ -130,20 +131,28 @@ export class CaseContext {
     return { ...r, id: hexOf(r.notification.notification.identifier) };
   }
 
-  async #open(prefix: string, implicitTls: boolean): Promise<LineConn> {
+  async #open(prefix: string, implicitTls: boolean, fromNonLoopback: boolean): Promise<LineConn> {
     const port = implicitTls ? this.shim.tlsPort : this.shim.port;
     if (port === undefined) throw new CaseSkip("the target has no implicit-TLS port (--target-tls)");
-    const c = await LineConn.open(`${prefix}#${++this.#connSeq}`, { host: this.shim.host, port }, this.log, this.timeoutMs, this.shim.ca, implicitTls);
+    let local: string | undefined;
+    if (fromNonLoopback) {
+      // ref: conformance interface — non-loopback rules only where a second address exists.
+      if (!isLoopbackAddress(this.shim.host)) throw new CaseSkip("the target does not listen on a loopback address");
+      local = nonLoopbackAddresses()[0];
+      if (local === undefined) throw new CaseSkip("this machine has no address outside 127/8 to connect from");
+    }
+    const c = await LineConn.open(`${prefix}#${++this.#connSeq}`, { host: this.shim.host, port }, this.log, this.timeoutMs, this.shim.ca, implicitTls, local);
     this.#clients.push(c);
     return c;
   }
 
-  async smtp(opts: { implicitTls?: boolean } = {}): Promise<SmtpClient> {
-    return new SmtpClient(await this.#open("smtp", opts.implicitTls ?? false));
+  /** A client connection; `fromNonLoopback` connects from this machine's non-loopback address. */
+  async smtp(opts: { implicitTls?: boolean; fromNonLoopback?: boolean } = {}): Promise<SmtpClient> {
+    return new SmtpClient(await this.#open("smtp", opts.implicitTls ?? false, opts.fromNonLoopback ?? false));
   }
 
-  async pop3(opts: { implicitTls?: boolean } = {}): Promise<Pop3Client> {
-    return new Pop3Client(await this.#open("pop3", opts.implicitTls ?? false));
+  async pop3(opts: { implicitTls?: boolean; fromNonLoopback?: boolean } = {}): Promise<Pop3Client> {
+    return new Pop3Client(await this.#open("pop3", opts.implicitTls ?? false, opts.fromNonLoopback ?? false));
   }
 
   /** Waits until `cond` holds (polling), or fails naming `what`. */

@@ -48,10 +48,10 @@ export class LineConn {
     this.#ca = ca;
   }
 
-  static async open(id: string, ep: Endpoint, log: WireLog, timeoutMs: number, ca: string, implicitTls = false): Promise<LineConn> {
+  static async open(id: string, ep: Endpoint, log: WireLog, timeoutMs: number, ca: string, implicitTls = false, localAddress?: string): Promise<LineConn> {
     try {
-      const conn = await connect({ host: ep.host, port: ep.port, timeoutMs, tls: implicitTls ? { ca, servername: "localhost" } : undefined });
-      log.event(id, `connected to ${ep.host}:${ep.port}${implicitTls ? ` with implicit TLS (${conn.tlsInfo ?? "TLS"})` : ""}`);
+      const conn = await connect({ host: ep.host, port: ep.port, timeoutMs, tls: implicitTls ? { ca, servername: "localhost" } : undefined, localAddress });
+      log.event(id, `connected to ${ep.host}:${ep.port}${implicitTls ? ` with implicit TLS (${conn.tlsInfo ?? "TLS"})` : ""}${localAddress !== undefined ? ` from ${localAddress} (not loopback)` : ""}`);
       return new LineConn(id, conn, log, timeoutMs, ca);
     } catch (e) {
       const code = e instanceof ConnectError ? ` (${e.code})` : "";

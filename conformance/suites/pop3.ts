@@ -171,6 +171,26 @@ export const pop3Cases: Case[] = [
     },
   },
   {
+    id: `${S}/POP-1/no-plaintext-login-off-loopback`,
+    level: "MUST",
+    ref: "shims POP-1; RFC 2595 §4; RFC 2449 §6.3",
+    requirement: "On a connection that is neither TLS nor loopback, USER/PASS/AUTH are refused before STLS unless configured; after STLS they work.",
+    async run(t) {
+      const { account, password } = mailbox(t, 1);
+      const p = await t.pop3({ fromNonLoopback: true });
+      await p.greeting();
+      const caps = (await p.capa()).map((l) => l.toUpperCase());
+      t.check(!caps.includes("USER"), "CAPA does not offer USER in the clear off loopback (RFC 2595 §4)", "no USER", caps.join(" "));
+      await p.conn.send(`USER ${account}`);
+      const u = await p.status("USER in the clear");
+      if (u.ok) await p.cmd(`PASS ${password}`, "-ERR");
+      t.check(t.rna.authentications.length === 0, "credentials sent in the clear must not reach the RNA", "no CommandAuthenticate", `${t.rna.authentications.length}`);
+      await p.stls();
+      await p.login(account, password);
+      t.check((await p.stat()).count === 1, "after STLS the login works", "1 message", "other");
+    },
+  },
+  {
     id: `${S}/POP-1/no-apop`,
     level: "MUST",
     ref: "shims POP-1; RFC 1939 §7",

@@ -245,6 +245,26 @@ export const smtpSubmissionCases: Case[] = [
     },
   },
   {
+    id: `${S}/SUB-3/no-plain-auth-off-loopback-before-tls`,
+    level: "MUST",
+    ref: "shims SUB-3; RFC 4954 §4, §6",
+    requirement: "On a connection that is neither TLS nor loopback, AUTH is advertised only after STARTTLS (unless allowPlainAuthWithoutTls is configured); the password never crosses in the clear.",
+    async run(t) {
+      const { account, password } = t.account();
+      const s = await t.smtp({ fromNonLoopback: true });
+      await s.greeting();
+      await s.ehlo();
+      t.check(s.authMechanisms().length === 0, "no AUTH before STARTTLS off loopback", "no AUTH keyword", `AUTH ${s.authMechanisms().join(" ")}`);
+      await s.conn.send(`AUTH PLAIN ${base64(`\0${account}\0${password}`)}`);
+      await s.expect([503, 504, 530, 538], "AUTH in the clear off loopback");
+      t.check(t.store.authentications.length === 0, "credentials sent in the clear must not be used", "no CommandAuthenticate", `${t.store.authentications.length}`);
+      await s.starttls();
+      await s.ehlo();
+      t.check(s.authMechanisms().includes("PLAIN"), "after STARTTLS, AUTH is advertised", "AUTH PLAIN …", s.authMechanisms().join(" ") || "none");
+      await s.authPlain(account, password, 235);
+    },
+  },
+  {
     id: `${S}/SUB-3/unknown-mechanism-504`,
     level: "MUST",
     ref: "shims SUB-3; RFC 4954 §4",

@@ -8,6 +8,10 @@ import { runInProcess } from "./fixtures/in-process.ts";
 import { startReferenceSmtp } from "./fixtures/reference-smtp.ts";
 import { smtpVariants } from "./fixtures/smtp-variants.ts";
 import type { RunReport } from "../../conformance/runner.ts";
+import { nonLoopbackAddresses } from "../../src/runtime/net.ts";
+
+// Variants that only a connection from a non-loopback address can catch need one on this machine.
+const canLeaveLoopback = nonLoopbackAddresses().length > 0;
 import { startReferencePop3 } from "./fixtures/reference-pop3.ts";
 import { pop3Variants } from "./fixtures/pop3-variants.ts";
 
@@ -24,13 +28,13 @@ describe("broken SMTP shims", () => {
       const ids = smtpVariants.filter((v) => v.suite === suite).flatMap((v) => v.caughtBy);
       runs.push(await runInProcess(suite, ids, (env) => startReferenceSmtp(env)));
     }
-    const bad = runs.flatMap((r) => r.results).filter((r) => r.status !== "pass");
+    const bad = runs.flatMap((r) => r.results).filter((r) => r.status !== "pass" && !(r.status === "skip" && !canLeaveLoopback));
     assert.deepEqual(bad.map((r) => `${r.id}: ${r.status} ${r.failure?.message ?? ""}`), []);
   });
 
   it("every variant fails the cases that name the requirement it breaks", { timeout: 120_000 }, async () => {
     const outcomes = await Promise.all(
-      smtpVariants.map(async (v) => {
+      smtpVariants.filter((v) => canLeaveLoopback || !v.needsNonLoopback).map(async (v) => {
         const run = await runInProcess(v.suite, v.caughtBy, (env) => startReferenceSmtp(env, v.variant), { jobs: 2 });
         const missed = v.caughtBy.filter((id) => run.results.find((r) => r.id === id)?.status !== "fail");
         return missed.length === 0 ? undefined : `${v.name} (${v.mistake}) was not caught by ${missed.join(", ")}`;
@@ -43,7 +47,7 @@ describe("broken SMTP shims", () => {
 describe("broken POP3 shims", () => {
   it("the reference shim passes every case that catches a variant", { timeout: 120_000 }, async () => {
     const run = await runInProcess("pop3", pop3Variants.flatMap((v) => v.caughtBy), (env) => startReferencePop3(env));
-    const bad = run.results.filter((r) => r.status !== "pass");
+    const bad = run.results.filter((r) => r.status !== "pass" && !(r.status === "skip" && !canLeaveLoopback));
     assert.deepEqual(bad.map((r) => `${r.id}: ${r.status} ${r.failure?.message ?? ""}`), []);
   });
 
@@ -53,7 +57,7 @@ describe("broken POP3 shims", () => {
       const missed = v.caughtBy.filter((id) => run.results.find((r) => r.id === id)?.status !== "fail");
       return missed.length === 0 ? undefined : `${v.name} (${v.mistake}) was not caught by ${missed.join(", ")}`;
     };
-    const outcomes = await Promise.all(pop3Variants.filter((v) => !v.alone).map(check));
+    const outcomes = await Promise.all(pop3Variants.filter((v) => !v.alone && (canLeaveLoopback || !v.needsNonLoopback)).map(check));
     for (const v of pop3Variants.filter((x) => x.alone)) outcomes.push(await check(v));
     assert.deepEqual(outcomes.filter((x) => x !== undefined), []);
   });
