@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { main, type Io } from "../../conformance/main.ts";
 import { parseArgs, parseExpectedFailures, UsageError } from "../../conformance/args.ts";
 import { selfCheck, VECTORS } from "../../conformance/selfcheck.ts";
@@ -151,6 +152,26 @@ describe("im2000-conformance", () => {
     const args = ["run", "--suite", "smtp-submission", "--exec", TOY, "--filter", "smtp-submission/RFC2034/enhanced-status-codes"];
     assert.equal((await cli(...args)).code, 0);
     assert.equal((await cli(...args, "--level", "SHOULD")).code, 1);
+  });
+
+  it("--target runs against a shim started by hand with the values `env` printed", async () => {
+    const { spawn } = await import("node:child_process");
+    const { freePort } = await import("../../conformance/target.ts");
+    const [port, msoap] = [await freePort(), await freePort()];
+    const env = Object.fromEntries((await cli("env", "--suite", "smtp-submission", "--peer-ports", `msoap=${msoap}`, "--port", String(port))).out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const child = spawn("node", [new URL("./fixtures/toy-smtp.mjs", import.meta.url).pathname], { env: { ...process.env, ...env }, stdio: "ignore" });
+    try {
+      const ok = await cli("run", "--suite", "smtp-submission", "--target", `127.0.0.1:${port}`, "--peer-ports", `msoap=${msoap}`, "--filter", PASSING[0]!);
+      assert.equal(ok.code, 0, ok.out + ok.err);
+      assert.match(ok.out, /suite smtp-submission: target 127\.0\.0\.1:\d+; start the shim with the values of `im2000-conformance env/);
+      const bad = await cli("run", "--suite", "smtp-submission", "--target", `127.0.0.1:${port}`, "--peer-ports", `msoap=${msoap}`, "--filter", FAILING);
+      assert.equal(bad.code, 1);
+      const tls = await cli("run", "--suite", "smtp-submission", "--target", `127.0.0.1:${port}`, "--filter", "smtp-submission/SUB-1/implicit-tls");
+      assert.equal(tls.code, 0);
+      assert.match(tls.out, /SKIP {2}smtp-submission\/SUB-1\/implicit-tls .*no implicit-TLS port/);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 
   it("exits 2 when the shim exits before it is ready, quoting its standard error", async () => {
