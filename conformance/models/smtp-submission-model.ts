@@ -9,7 +9,7 @@ import { CaseFailure, type CaseDef } from "../case.ts";
 import type { CaseContext } from "../context.ts";
 import { codeMatches, dotStuff, type CodeExpectation, type SmtpClient } from "../client/smtp.ts";
 import { connected, contentText } from "../suites/smtp-common.ts";
-import { SUB13 } from "../suites/smtp-submission.ts";
+import { SUB13 } from "../suites/smtp-submission/mod.ts";
 import { printable } from "../wire-log.ts";
 import { runModel } from "./harness.ts";
 

@@ -5,7 +5,7 @@ import type { CaseDef } from "../case.ts";
 import type { CaseContext } from "../context.ts";
 import { pop3Cases } from "./pop3.ts";
 import { smtpListRelayCases } from "./smtp-list-relay.ts";
-import { smtpSubmissionCases } from "./smtp-submission.ts";
+import { smtpSubmissionCases } from "./smtp-submission/mod.ts";
 
 export const scriptedCases: readonly CaseDef<CaseContext>[] = [...smtpSubmissionCases, ...smtpListRelayCases, ...pop3Cases];
 

@@ -7,7 +7,7 @@ import type { CaseContext } from "../context.ts";
 import { dotStuff } from "../client/smtp.ts";
 import { printable } from "../wire-log.ts";
 import { checkEnhanced, committed, connected, contentText, expectCode, message, names, noViolations, type Case } from "./smtp-common.ts";
-import { SUB13 } from "./smtp-submission.ts";
+import { SUB13 } from "./smtp-submission/mod.ts";
 
 const S = "smtp-list-relay";
 
