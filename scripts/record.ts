@@ -19,7 +19,7 @@ import { FakePeers } from "../conformance/peers/fake-peers.ts";
 import { CasePeers } from "../conformance/peers/case-peers.ts";
 import { WireLog } from "../conformance/wire-log.ts";
 import { ExecTarget, HOST, SETTINGS, runnerCa } from "../conformance/target.ts";
-import { popMessage } from "../conformance/suites/pop3.ts";
+import { popMessage } from "../conformance/suites/pop3/mod.ts";
 import { formatSession, redact, type Bindings, type SessionStep } from "../conformance/replay/session-file.ts";
 import type { SuiteName } from "../conformance/case.ts";
 

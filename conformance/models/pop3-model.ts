@@ -9,7 +9,7 @@ import type { CaseContext } from "../context.ts";
 import type { Pop3Client } from "../client/pop3.ts";
 import type { FakeMessage } from "../peers/case-peers.ts";
 import { printable } from "../wire-log.ts";
-import { popMessage } from "../suites/pop3.ts";
+import { popMessage } from "../suites/pop3/mod.ts";
 import { runModel } from "./harness.ts";
 
 interface Msg {

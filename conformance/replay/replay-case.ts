@@ -7,7 +7,7 @@
 import { CaseFailure, type CaseDef, type SuiteName } from "../case.ts";
 import type { CaseContext } from "../context.ts";
 import { codeMatches, type CodeExpectation } from "../client/smtp.ts";
-import { popMessage } from "../suites/pop3.ts";
+import { popMessage } from "../suites/pop3/mod.ts";
 import { contentText } from "../suites/smtp-common.ts";
 import { printable } from "../wire-log.ts";
 import { listDir, path, readText } from "../../src/runtime/fs.ts";

@@ -3,7 +3,7 @@
 
 import type { CaseDef } from "../case.ts";
 import type { CaseContext } from "../context.ts";
-import { pop3Cases } from "./pop3.ts";
+import { pop3Cases } from "./pop3/mod.ts";
 import { smtpListRelayCases } from "./smtp-list-relay.ts";
 import { smtpSubmissionCases } from "./smtp-submission/mod.ts";
 
