@@ -267,9 +267,13 @@ async function main(): Promise<void> {
       const c = await RnaqpClient.connect(target(p, "--rna", "127.0.0.1:3182"));
       try {
         await c.authenticate(need(p, "--user"), password(p));
+        // C-5: stores re-notify until silenced, so one poll may hold the same identifier twice.
+        const seen = new Set<string>();
         const n = await c.pollAll(async (batch) => {
           for (const x of batch) {
             const y = x.notification;
+            if (seen.has(toHex(y.identifier))) continue;
+            seen.add(toHex(y.identifier));
             await writeStdout(`${toHex(y.identifier)} to=${y.recipient.localpart}@${y.recipient.domain.join(".")} sender=${JSON.stringify(y.sender)} size=${y.size ?? "?"} store=${locationText(y.storeclear)}${y.storessl ? ` storessl=${locationText(y.storessl)}` : ""} date=${new Date(x.date * 1000).toISOString()} from=${ipToString(x.submitter.address)}\n`);
           }
         });

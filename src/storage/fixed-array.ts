@@ -19,6 +19,12 @@ export interface FixedArray {
   readonly length: number;
   /** Appends a record (durable at the next sync()). */
   append(record: Uint8Array): Promise<void>;
+  /**
+   * Writes record `index` in place (extending the length when past it). Positional writes are
+   * idempotent, so a log replay may repeat them; an owner that tracks its own length (in its
+   * checkpoint) may ignore records past it.
+   */
+  writeAt(index: number, record: Uint8Array): Promise<void>;
   /** Records [from, from + count), clipped to the length. */
   read(from: number, count: number): Promise<Uint8Array[]>;
   /** Drops records from `length` on (crash recovery). */
@@ -69,6 +75,14 @@ export class FileFixedArray implements FixedArray {
     await Promise.resolve();
   }
 
+  async writeAt(index: number, record: Uint8Array): Promise<void> {
+    if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
+    this.#dirty = true;
+    this.#file.writeAtSync(HEADER + index * this.recordBytes, record);
+    if (index >= this.#length) this.#length = index + 1;
+    await Promise.resolve();
+  }
+
   async read(from: number, count: number): Promise<Uint8Array[]> {
     const n = Math.max(0, Math.min(count, this.#length - from));
     if (n === 0) return [];
@@ -109,6 +123,11 @@ export class MemoryFixedArray implements FixedArray {
   async append(record: Uint8Array): Promise<void> {
     if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
     this.#records.push(record.slice());
+  }
+  async writeAt(index: number, record: Uint8Array): Promise<void> {
+    if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
+    while (this.#records.length < index) this.#records.push(new Uint8Array(this.recordBytes));
+    this.#records[index] = record.slice();
   }
   async read(from: number, count: number): Promise<Uint8Array[]> {
     return this.#records.slice(from, from + Math.max(0, count)).map((r) => r.slice());
