@@ -9,7 +9,7 @@
 // there; after a crash it truncates the array to that length and replays the log, which appends
 // the same records again. A record torn by the crash is past the checkpointed length and is cut.
 
-import { mkdirp, path, RandomAccessFile } from "../runtime/fs.ts";
+import { fsyncDir, mkdirpDurable, path, RandomAccessFile } from "../runtime/fs.ts";
 
 const HEADER = 16;
 const MAGIC = new TextEncoder().encode("I2KFIXD1");
@@ -45,7 +45,7 @@ export class FileFixedArray implements FixedArray {
   }
 
   static async open(file: string, recordBytes: number): Promise<FileFixedArray> {
-    await mkdirp(path.dirname(file));
+    await mkdirpDurable(path.dirname(file));
     const f = await RandomAccessFile.open(file, true);
     const size = await f.size();
     const header = await f.readAt(0, HEADER);
@@ -56,6 +56,7 @@ export class FileFixedArray implements FixedArray {
       await f.truncate(0);
       await f.writeAt(0, h);
       await f.sync();
+      await fsyncDir(path.dirname(file)); // the new file's directory entry survives a power loss
       return new FileFixedArray(f, recordBytes, 0);
     }
     const rb = new DataView(header.buffer, header.byteOffset).getUint32(8);
