@@ -131,6 +131,19 @@ describe("DER strings", () => {
     assert.deepEqual(decode(D, hex("30 04 0C 02 61 62")), ["ab"]);
   });
   it("invalid UTF-8 is a schema error", () => fails(DerSchemaError, "invalid-utf8", () => decode(utf8, hex("16 02 C3 28"))));
+  it("invalid UTF-8 after an ASCII prefix is a schema error", () => fails(DerSchemaError, "invalid-utf8", () => decode(utf8, hex("16 04 61 62 63 FF"))));
+  it("UTF8String encodes as TextEncoder does and decodes back, ASCII or not, short or long", () => {
+    const short = fc.string({ unit: "binary", maxLength: 80 });
+    const asciiLong = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), minLength: 60, maxLength: 300 });
+    fc.assert(
+      fc.property(fc.oneof(short, asciiLong), (s) => {
+        const utf8Octets = new TextEncoder().encode(s);
+        const bytes = encode(utf8, s);
+        assert.equal(toHex(bytes), toHex(encode(octets(), utf8Octets, false, 0x16)));
+        assert.equal(decode(utf8, bytes), new TextDecoder().decode(utf8Octets));
+      }),
+    );
+  });
   it("fixed-size OCTET STRING", () => fails(DerSchemaError, "wrong-size", () => decode(octets("MessageIdentifier", 16), hex("04 02 00 00"))));
   it("constructed OCTET STRING is refused", () => fails(DerSchemaError, "wrong-tag", () => decode(octets(), hex("24 03 04 01 00"))));
   it("OCTET STRING decodes as a view, without copying", () => {

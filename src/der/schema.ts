@@ -207,8 +207,9 @@ export function octets(typeName = "OCTET STRING", size?: number): Codec<Uint8Arr
   };
 }
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Up to this many content octets, an all-ASCII UTF8String is decoded without TextDecoder. */
+const MAX_ASCII_FAST_PATH = 64;
 
 /** The modules' UTF8String, as a JS string; invalid UTF-8 is a schema error. */
 export const utf8: Codec<string> = {
@@ -217,11 +218,20 @@ export const utf8: Codec<string> = {
   id: ID_UTF8STRING_IM2000,
   constructed: false,
   encode(w, v, id) {
-    w.primitive(id, utf8Encoder.encode(v));
+    w.primitiveUtf8(id, v);
   },
   decode(r, id) {
     const accept0C = id === ID_UTF8STRING_IM2000 && r.peek().id === ID_UTF8STRING_REAL;
     const h = r.expect(accept0C ? ID_UTF8STRING_REAL : id, "UTF8String");
+    // Short ASCII contents (the common case) are built in JS: TextDecoder's per-call cost
+    // dominated the decoding of notification batches (scripts/bench-der.ts). ASCII is valid UTF-8.
+    if (h.end - h.contentStart <= MAX_ASCII_FAST_PATH) {
+      const buf = r.buf;
+      let s = "";
+      let i = h.contentStart;
+      while (i < h.end && buf[i]! < 0x80) s += String.fromCharCode(buf[i++]!);
+      if (i === h.end) return s;
+    }
     try {
       return utf8Decoder.decode(r.buf.subarray(h.contentStart, h.end));
     } catch {
@@ -328,7 +338,6 @@ export function sequence<const F extends readonly Field[]>(typeName: string, fie
 
 /** SEQUENCE OF Element, elements untagged. */
 export function sequenceOf<T>(element: Codec<T>, typeName = `SEQUENCE OF ${element.typeName}`): Codec<T[]> & { readonly element: Codec<T> } {
-  if (element.kind === "choice") throw new TypeError("SEQUENCE OF CHOICE is not used by IM2000");
   return {
     kind: "sequenceOf",
     typeName,
@@ -431,6 +440,13 @@ export function encode<T>(codec: Codec<T>, v: T, framed = false, id = codec.id):
   const w = new DerWriter();
   codec.encode(w, v, id);
   return w.finish(framed);
+}
+
+/** Like encode(), as parts for a gathered write (large payloads by reference, not copied). */
+export function encodeParts<T>(codec: Codec<T>, v: T, framed = false, id = codec.id): Uint8Array[] {
+  const w = new DerWriter();
+  codec.encode(w, v, id);
+  return w.finishParts(framed);
 }
 
 /**

@@ -16,6 +16,13 @@ const OP_LEN = 2; //   a: content length (filled in when the element closes)
 /** Contents at least this long are referenced rather than copied into the arena. */
 const REF_THRESHOLD = 256;
 
+const utf8Encoder = new TextEncoder();
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 export class DerWriter {
   #arena = new Uint8Array(256);
   #arenaLen = 0;
@@ -99,6 +106,28 @@ export class DerWriter {
     this.#arenaOp(start, this.#arenaLen - start);
   }
 
+  /**
+   * A primitive element whose content is `s` in UTF-8. Short ASCII strings (most IM2000 strings:
+   * labels, localparts, account names) go straight into the arena; TextEncoder's per-call cost
+   * and allocation dominated the encoding of notification batches (scripts/bench-der.ts).
+   */
+  primitiveUtf8(id: number, s: string): void {
+    const n = s.length;
+    if (n < REF_THRESHOLD && isAscii(s)) {
+      this.#room(6 + n);
+      const start = this.#arenaLen;
+      const a = this.#arena;
+      a[this.#arenaLen++] = id;
+      this.#putLength(n);
+      let p = this.#arenaLen;
+      for (let i = 0; i < n; i++) a[p++] = s.charCodeAt(i);
+      this.#arenaLen = p;
+      this.#arenaOp(start, p - start);
+      return;
+    }
+    this.primitive(id, utf8Encoder.encode(s));
+  }
+
   /** A primitive element whose content is a few octets given as numbers (BOOLEAN, small INTEGER). */
   primitiveBytes(id: number, ...octets: number[]): void {
     this.#room(2 + octets.length);
@@ -149,12 +178,7 @@ export class DerWriter {
     const total = this.#total;
     const prefix = framed ? 4 : 0;
     const out = new Uint8Array(prefix + total);
-    if (framed) {
-      out[0] = total >>> 24;
-      out[1] = (total >>> 16) & 0xff;
-      out[2] = (total >>> 8) & 0xff;
-      out[3] = total & 0xff;
-    }
+    if (framed) writeFrameLength(out, total);
     let p = prefix;
     const ops = this.#ops;
     const arena = this.#arena;
@@ -176,6 +200,53 @@ export class DerWriter {
     }
     return out;
   }
+
+  /**
+   * The encoding as a list of buffers to send with one gathered write: the small octets
+   * (identifiers, lengths, primitive contents) copied once into one buffer, and every large
+   * OCTET STRING content passed by reference, not copied at all. Concatenated, the parts equal
+   * finish(framed).
+   */
+  finishParts(framed = false): Uint8Array[] {
+    if (this.#openOps.length !== 0) throw new Error("DerWriter.finishParts with unclosed elements");
+    let refBytes = 0;
+    for (const r of this.#refs) refBytes += r.byteLength;
+    if (refBytes === 0) return [this.finish(framed)];
+    const total = this.#total;
+    const prefix = framed ? 4 : 0;
+    const small = new Uint8Array(prefix + total - refBytes);
+    if (framed) writeFrameLength(small, total);
+    const parts: Uint8Array[] = [];
+    let p = prefix;
+    let cut = 0;
+    const ops = this.#ops;
+    const arena = this.#arena;
+    for (let i = 0; i < ops.length; i += 3) {
+      const k = ops[i]!;
+      if (k === OP_ARENA) {
+        const s = ops[i + 1]!;
+        const n = ops[i + 2]!;
+        small.set(arena.subarray(s, s + n), p);
+        p += n;
+      } else if (k === OP_REF) {
+        if (p > cut) parts.push(small.subarray(cut, p));
+        cut = p;
+        parts.push(this.#refs[ops[i + 1]!]!);
+      } else {
+        p = writeLength(small, p, ops[i + 1]!);
+      }
+    }
+    if (p > cut) parts.push(small.subarray(cut, p));
+    return parts;
+  }
+}
+
+/** The 4-octet big-endian length prefix of im2000 §5. */
+function writeFrameLength(out: Uint8Array, total: number): void {
+  out[0] = total >>> 24;
+  out[1] = (total >>> 16) & 0xff;
+  out[2] = (total >>> 8) & 0xff;
+  out[3] = total & 0xff;
 }
 
 export function lengthOfLength(len: number): number {

@@ -165,9 +165,27 @@ export async function locate(domain: readonly string[] | string, service: Servic
 /** Renders an IPAddress value as text. */
 export function ipToString(a: { kind: "version4" | "version6"; value: Uint8Array }): string {
   if (a.kind === "version4") return Array.from(a.value).join(".");
-  const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(((a.value[i]! << 8) | a.value[i + 1]!).toString(16));
-  return parts.join(":");
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((a.value[i]! << 8) | a.value[i + 1]!);
+  // RFC 5952: the longest run of two or more zero words becomes "::".
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  if (best < 0) return hex(words);
+  return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
 }
 
 /** Parses an IPv4 or IPv6 literal into an IPAddress value (undefined if it is neither). */

@@ -10,6 +10,7 @@ export * from "./rnaqp.ts";
 export * from "./client-session.ts";
 export * from "./server.ts";
 export * from "./locate.ts";
+export * from "./endpoint.ts";
 export * from "./msoap-client.ts";
 export * from "./msrap-client.ts";
 export * from "./rnasp-client.ts";

@@ -95,6 +95,20 @@ export class Submission {
     while (this.#pendingBytes > this.#chunkSize) await this.#send(this.#takeChunk(), false);
   }
 
+  /** Octets queued but not yet sent to the store. */
+  get pending(): number {
+    return this.#pendingBytes;
+  }
+
+  /**
+   * Sends whatever is queued as a non-final chunk now (chunks may be shorter than chunkSize), so
+   * a slowly arriving message keeps the store's idle timer from expiring.
+   */
+  async flush(): Promise<void> {
+    if (this.#done) throw new Error("submission already finished");
+    while (this.#pendingBytes > 0) await this.#send(this.#takeChunk(), false);
+  }
+
   /** Sends what is left with islast=TRUE; returns the originator identifier (§9.4 step 4). */
   async finish(): Promise<Uint8Array> {
     if (this.#done) throw new Error("submission already finished");

@@ -192,6 +192,24 @@ export class Conn {
     });
   }
 
+  /**
+   * Writes several buffers as one (corked, so they leave in as few segments as the kernel
+   * allows), without concatenating them first: large payloads are never copied.
+   */
+  writev(parts: readonly Uint8Array[]): Promise<void> {
+    if (parts.length === 1) return this.write(parts[0]!);
+    const s = this.#socket;
+    if (s.destroyed || !s.writable) return Promise.reject(new Error("connection closed"));
+    s.cork();
+    const writes: Promise<void>[] = [];
+    try {
+      for (const p of parts) writes.push(this.write(p));
+    } finally {
+      s.uncork();
+    }
+    return Promise.all(writes).then(() => {});
+  }
+
   /** Sends FIN after pending writes and waits (bounded) for the socket to close. */
   async end(graceMs = 2000): Promise<void> {
     const s = this.#socket;

@@ -1,0 +1,105 @@
+// MSRAP sessions to the many message stores a reading shim talks to (shims §1.9: RNAQP to one RNA,
+// MSRAP to many stores, each named by its notifications). One session per store location,
+// reused for the length of one POP3/IMAP session, one transaction at a time, reconnected lazily
+// after a failure. TLS first when the notification names a TLS endpoint (`storessl`), falling back
+// silently to `storeclear` (im2000 §18 C-7, C-8: allowed by default for MSRAP).
+
+import { encode } from "../der/mod.ts";
+import { Im2000StatusError, Im2000TransportError } from "../im2000/errors.ts";
+import { connectServiceLocation, type LocateOptions } from "../im2000/locate.ts";
+import { MsrapClient } from "../im2000/msrap-client.ts";
+import { ServiceLocation, type Notification } from "../im2000/types.ts";
+import type { TlsClientOptions } from "../runtime/net.ts";
+import type { Logger } from "../util/log.ts";
+import { Mutex } from "../util/mutex.ts";
+
+export interface StorePoolOptions {
+  readonly locate?: LocateOptions;
+  readonly connectTimeoutMs?: number;
+  readonly responseTimeoutMs?: number;
+  /** Try `storessl` first when present (default true). */
+  readonly preferTls?: boolean;
+  /** Trust for store certificates (default: the runtime's trust store). */
+  readonly tls?: TlsClientOptions;
+  /** §18 C-8: fall back to storeclear when TLS fails (default true for MSRAP). */
+  readonly allowCleartextFallback?: boolean;
+  readonly log: Logger;
+}
+
+/** A store could not be reached or answered with something other than an answer (POP-12). */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+}
+
+interface Entry {
+  client: MsrapClient | undefined;
+  readonly mutex: Mutex;
+}
+
+export class StorePool {
+  readonly #o: StorePoolOptions;
+  readonly #entries = new Map<string, Entry>();
+  #closed = false;
+
+  constructor(o: StorePoolOptions) {
+    this.#o = o;
+  }
+
+  static keyOf(n: Notification): string {
+    const b = encode(ServiceLocation, n.storeclear);
+    let s = "";
+    for (const x of b) s += String.fromCharCode(x);
+    return s;
+  }
+
+  async #connect(n: Notification): Promise<MsrapClient> {
+    const timeouts = { connectTimeoutMs: this.#o.connectTimeoutMs ?? 15_000 };
+    const opts = { ...this.#o.locate, ...timeouts };
+    if (n.storessl !== undefined && (this.#o.preferTls ?? true)) {
+      const r = await connectServiceLocation(n.storessl, "msrap", true, { ...opts, tls: this.#o.tls ?? {} });
+      if (r.kind === "connected") return MsrapClient.over(r.conn, { responseTimeoutMs: this.#o.responseTimeoutMs });
+      if (!(this.#o.allowCleartextFallback ?? true)) throw new Im2000TransportError("connect", `MSRAP TLS endpoint: ${r.reason}`);
+      this.#o.log.log("info", "msrap.tls-fallback", { reason: r.reason });
+    }
+    const r = await connectServiceLocation(n.storeclear, "msrap", false, opts);
+    if (r.kind === "connected") return MsrapClient.over(r.conn, { responseTimeoutMs: this.#o.responseTimeoutMs });
+    throw new Im2000TransportError(r.status === "baddomain" ? "locate" : "connect", `MSRAP: ${r.reason}`, r.permanent);
+  }
+
+  /**
+   * Runs fn with the store's MSRAP client, one transaction at a time per store. Transport and
+   * protocol failures become StoreUnavailableError (and the session is dropped); status errors
+   * (errornosuchmessage …) pass through as Im2000StatusError.
+   */
+  async with<T>(n: Notification, fn: (c: MsrapClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError("shim session is closing");
+    const key = StorePool.keyOf(n);
+    let e = this.#entries.get(key);
+    if (e === undefined) {
+      e = { client: undefined, mutex: new Mutex() };
+      this.#entries.set(key, e);
+    }
+    const entry = e;
+    return entry.mutex.run(async () => {
+      try {
+        if (entry.client === undefined || !entry.client.usable) entry.client = await this.#connect(n);
+        return await fn(entry.client);
+      } catch (err) {
+        if (err instanceof Im2000StatusError && !(err.forceabort && entry.client?.usable === false)) throw err;
+        entry.client?.session.abandon();
+        entry.client = undefined;
+        if (err instanceof Im2000StatusError) throw err;
+        this.#o.log.log("warn", "msrap.unavailable", { error: (err as Error).message });
+        throw new StoreUnavailableError((err as Error).message);
+      }
+    });
+  }
+
+  /** Closes every session cleanly (between transactions). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#entries.values()];
+    this.#entries.clear();
+    await Promise.all(all.map((e) => e.mutex.run(async () => e.client?.close().catch(() => {}))));
+  }
+}
