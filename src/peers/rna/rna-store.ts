@@ -41,7 +41,7 @@ import { MailBox, Notification, NotificationAndLocalData, ServiceLocation, type 
 import type { Logger } from "../../util/log.ts";
 import { silentLogger } from "../../util/log.ts";
 import { mailboxKey } from "../config.ts";
-import { fromHex, toHex } from "../store/engine.ts";
+import { fromHex, toHex } from "../../util/bytes.ts";
 
 const ENTRY = 32;
 const SLOT_VALUE = 16;
