@@ -31,6 +31,9 @@ export function utf8Octets(s: string): string {
   return fromLatin1(new TextEncoder().encode(s));
 }
 
+/** Longest line the client accepts from a shim (far beyond any protocol limit). */
+const MAX_LINE = 1 << 20;
+
 export class LineConn {
   readonly id: string;
   readonly log: WireLog;
@@ -129,7 +132,14 @@ export class LineConn {
       if (chunk === null) {
         this.#eof = true;
         this.log.event(this.id, "connection closed by the shim");
-      } else this.#buf += fromLatin1(chunk);
+      } else {
+        this.#buf += fromLatin1(chunk);
+        // A shim that never ends its line must not exhaust the runner's memory.
+        if (this.#buf.length > MAX_LINE && this.#buf.indexOf("\n") < 0) {
+          this.log.event(this.id, `a line longer than ${MAX_LINE} octets`);
+          throw new CaseFailure(`the shim sent a line longer than ${MAX_LINE} octets while the client waited for ${what}`, "lines of sane length (RFC 5321 §4.5.3.1, RFC 1939 §3)", `${this.#buf.length} octets without a line end`);
+        }
+      }
     }
   }
 

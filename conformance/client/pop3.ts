@@ -22,6 +22,9 @@ export interface PopStatus {
 
 export type PopExpectation = "+OK" | "-ERR" | undefined;
 
+/** Largest multi-line body the client accepts (the cases' messages are far smaller). */
+const MAX_BODY = 64 << 20;
+
 export class Pop3Client {
   readonly conn: LineConn;
   constructor(conn: LineConn) {
@@ -51,10 +54,13 @@ export class Pop3Client {
   /** Reads the body of a multi-line response up to the terminating ".", dot-unstuffed. */
   async body(what: string): Promise<string[]> {
     const lines: string[] = [];
+    let octets = 0;
     for (;;) {
       const l = await this.conn.expectLine(`the rest of the multi-line answer to ${what}`);
       if (l === ".") return lines;
       lines.push(l.startsWith(".") ? l.slice(1) : l);
+      octets += l.length + 2;
+      if (octets > MAX_BODY) throw new CaseFailure(`a multi-line answer to ${what} that does not end`, `at most ${MAX_BODY} octets before "."`, `${octets} octets so far`);
     }
   }
 

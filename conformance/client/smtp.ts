@@ -38,6 +38,9 @@ export function describeExpectation(want: CodeExpectation): string {
   return (Array.isArray(want) ? want : [want]).join(" or ");
 }
 
+/** Lines of one reply the client accepts (an EHLO reply has a dozen). */
+const MAX_REPLY_LINES = 1000;
+
 export class SmtpClient {
   readonly conn: LineConn;
   /** EHLO keywords from the last EHLO reply, upper-cased (`SIZE 1048576`, `AUTH PLAIN LOGIN`). */
@@ -62,6 +65,7 @@ export class SmtpClient {
       code = c;
       lines.push(m[3]!);
       if (m[2] !== "-") break;
+      if (lines.length > MAX_REPLY_LINES) throw new CaseFailure(`a multi-line reply that does not end while waiting for ${what}`, `at most ${MAX_REPLY_LINES} lines`, `${lines.length} lines so far`);
     }
     const enh = /^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)/.exec(lines[0] ?? "");
     return { code, lines, text: lines.join("\n"), enhanced: enh?.[1], raw: raws.join("\n") };

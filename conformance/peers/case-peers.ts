@@ -20,6 +20,8 @@ export interface SubmissionRecord {
   identifier?: Uint8Array;
   /** Why it was aborted (forceabort answer, unclean close, S-3 …). */
   abortReason?: string;
+  /** Some content was not kept (the case's limit was reached). */
+  truncated?: boolean;
 }
 
 /** The submitted octets of a record, reassembled. */
@@ -64,6 +66,8 @@ export class StoreCase {
   readonly accounts = new Map<string, string>();
   readonly authentications: { conn: string; account: string; password: string; ok: boolean; at: number }[] = [];
   readonly submissions: SubmissionRecord[] = [];
+  /** Content octets kept across this case's submissions (bounded). */
+  keptOctets = 0;
   /** Every MSOAP command in arrival order. */
   readonly msoapCommands: { conn: string; kind: string; at: number }[] = [];
   /** MSOAP connections seen, and how each ended. */

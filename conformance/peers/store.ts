@@ -103,6 +103,9 @@ export function representation(msg: Uint8Array, type: number): Uint8Array {
   return new Uint8Array(0);
 }
 
+/** Submitted octets the fake store keeps per case. */
+const MAX_KEPT = 64 << 20;
+
 export class FakeStore {
   readonly router: Router<CasePeers>;
   readonly options: PeerOptions;
@@ -287,7 +290,11 @@ export class FakeStore {
           this.#abortSubmission(s, "wrong chunk offset");
           return this.#answer(MSOAP, s, pc, cmd, { status: "errorunexpectedcommand" }, ownAs("responseNull", {}));
         }
-        rec.parts.push(data.slice());
+        // Keep what a case may compare, but never more than MAX_KEPT per case (a runaway shim).
+        if (b !== undefined && b.store.keptOctets + data.byteLength <= MAX_KEPT) {
+          rec.parts.push(data.slice());
+          b.store.keptOctets += data.byteLength;
+        } else rec.truncated = true;
         const scripted = b?.store.replies.take("chunk");
         const reply: Reply = scripted ?? {};
         const isOk = (reply.status ?? "noerror") === "noerror" && reply.forceabort !== true && !breaks(reply);

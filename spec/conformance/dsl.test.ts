@@ -149,6 +149,26 @@ describe("SmtpClient", () => {
   });
 });
 
+describe("LineConn limits", () => {
+  it("fails on a line that never ends instead of buffering without bound", async () => {
+    const port = await lineServer("220 hi\r\n", (l, { c }) => {
+      if (l === "FLOOD") {
+        const junk = "x".repeat(64 * 1024);
+        void (async () => {
+          for (let i = 0; i < 40; i++) await c.write(junk).catch(() => {});
+        })();
+        return undefined;
+      }
+      return "250 ok\r\n";
+    });
+    const { conn } = await client(port, 3000);
+    const s = new SmtpClient(conn);
+    await s.greeting();
+    await assert.rejects(s.cmd("FLOOD"), (e: unknown) => e instanceof CaseFailure && /longer than 1048576 octets/.test(e.message));
+    conn.dispose();
+  });
+});
+
 describe("dotStuff", () => {
   it("doubles a leading dot on every line and ends with CRLF (RFC 5321 §4.5.2)", () => {
     assert.equal(dotStuff(".a\r\nb\r\n..c"), "..a\r\nb\r\n...c\r\n");
