@@ -145,7 +145,7 @@ export class LineConn {
 
   #timeout(what: string, ms: number): never {
     this.log.event(this.id, `nothing within ${ms} ms while waiting for ${what}`);
-    throw new CaseFailure(`no ${what} within ${ms} ms`, what, this.#buf.length > 0 ? `an incomplete line: ${printable(this.#buf)}` : "nothing");
+    throw new CaseFailure(`nothing within ${ms} ms while waiting for ${what}`, what, this.#buf.length > 0 ? `an incomplete line: ${printable(this.#buf)}` : "nothing");
   }
 
   /** A line that must be there (end of stream is a failure). */

@@ -32,7 +32,7 @@ export class Pop3Client {
   }
 
   async status(what: string, want?: PopExpectation): Promise<PopStatus> {
-    const line = await this.conn.expectLine(what);
+    const line = await this.conn.expectLine(what === "the greeting" ? what : `the answer to ${what}`);
     const m = /^(\+OK|-ERR)(?: (.*))?$/.exec(line);
     if (m === null) throw new CaseFailure(`malformed POP3 status line while waiting for ${what} (RFC 1939 §3)`, "+OK or -ERR", printable(line));
     const text = m[2] ?? "";

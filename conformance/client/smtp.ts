@@ -56,7 +56,7 @@ export class SmtpClient {
     const raws: string[] = [];
     let code = -1;
     for (;;) {
-      const line = await this.conn.expectLine(what, timeoutMs);
+      const line = await this.conn.expectLine(what === "the greeting" ? what : `the reply to ${what}`, timeoutMs);
       raws.push(line);
       const m = /^(\d{3})([ -]?)(.*)$/.exec(line);
       if (m === null) throw new CaseFailure(`malformed SMTP reply line while waiting for ${what} (RFC 5321 §4.2)`, "a three-digit code, then SP or -", printable(line));

@@ -97,7 +97,7 @@ describe("SmtpClient", () => {
     const { conn, log } = await client(port, 150);
     const s = new SmtpClient(conn);
     await s.greeting();
-    await assert.rejects(s.cmd("NOOP", 250), (e: unknown) => e instanceof CaseFailure && /no "NOOP" within 150 ms/.test(e.message) && e.seen === "nothing");
+    await assert.rejects(s.cmd("NOOP", 250), (e: unknown) => e instanceof CaseFailure && /nothing within 150 ms while waiting for the reply to "NOOP"/.test(e.message) && e.seen === "nothing");
     assert.ok(log.entries.some((e) => e.kind === "event" && /nothing within 150 ms/.test(e.text)));
     conn.dispose();
   });
