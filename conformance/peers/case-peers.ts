@@ -74,6 +74,10 @@ export class StoreCase {
   readonly msoapConnections = new Map<string, { opened: number; closed?: number; clean?: boolean }>();
   /** Breaches of im2000 §4–§7 by the shim, as the store saw them (GEN-1). */
   readonly violations: string[] = [];
+  /** This case's own MSOAP idle timeout (im2000 §7 S-4), shorter than the server's; off by default. */
+  idleTimeoutMs?: number;
+  /** When the case's idle timeout fired. */
+  readonly idleTimeouts: { conn: string; at: number }[] = [];
   /** Verdict for each envelope recipient when no reply is scripted. */
   verdict: (localpart: string, domain: readonly string[]) => SubmissionVerdict = () => "acceptable";
   listVerdict: (name: string) => SubmissionVerdict = () => "acceptable";

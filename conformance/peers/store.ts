@@ -28,7 +28,7 @@ export interface PeerOptions {
   readonly idleTimeoutMs?: number;
 }
 
-type MsoapSession = ServerSession & { data: { pc?: PeerConnection<CasePeers>; sub?: SubmissionRecord } };
+type MsoapSession = ServerSession & { data: { pc?: PeerConnection<CasePeers>; sub?: SubmissionRecord; idleTimer?: ReturnType<typeof setTimeout> } };
 
 /** A Logger that turns the server loop's own events (S-1 replies, session ends) into wire-log lines. */
 function serverEvents(connOf: (sid: number) => PeerConnection<CasePeers> | undefined, onClose: (sid: number, clean: boolean) => void): Logger {
@@ -127,6 +127,7 @@ export class FakeStore {
       {
         handle: (s, c) => this.#msoap(s as MsoapSession, c),
         abort: (s) => this.#abortSubmission(s as MsoapSession, "the connection closed or broke in the middle of the transaction"),
+        closed: (s) => clearTimeout((s as MsoapSession).data.idleTimer),
       },
       { ...common, log: serverEvents((sid) => this.#conns.get(`msoap#${sid}`), (sid, clean) => this.#closed(`msoap#${sid}`, clean)) },
     );
@@ -211,6 +212,29 @@ export class FakeStore {
   // MSOAP
 
   async #msoap(s: MsoapSession, cmd: Command<MsoapCommandData>): Promise<Response<MsoapResponseData>> {
+    clearTimeout(s.data.idleTimer);
+    const rsp = await this.#msoapCommand(s, cmd);
+    const idle = s.data.pc?.binding?.store.idleTimeoutMs;
+    if (idle !== undefined && !s.closeAfterResponse) s.data.idleTimer = setTimeout(() => this.#idleOut(s, idle), idle);
+    return rsp;
+  }
+
+  /**
+   * A case's own idle timeout (im2000 §7 S-4), shorter than the server's: after `ms` without a
+   * command the store sends ResponseNull, forceabort, errorcommandtimeout and closes, aborting
+   * any open submission — what a real store does to a shim that leaves it waiting (SUB-10).
+   */
+  #idleOut(s: MsoapSession, ms: number): void {
+    const pc = s.data.pc;
+    pc?.event(`idle timeout of this case's store (${ms} ms): errorcommandtimeout sent, closing (im2000 §7 S-4)`);
+    pc?.binding?.store.idleTimeouts.push({ conn: pc.id, at: Date.now() });
+    this.#abortSubmission(s, "the store's idle timeout expired (S-4)");
+    const rsp = MSOAP.nullResponse(MSOAP.status.errorcommandtimeout, true);
+    pc?.sent(describeResponse(MSOAP as never, rsp as never));
+    void s.conn.write(MSOAP.encodeResponse(rsp)).catch(() => {}).finally(() => s.conn.destroy());
+  }
+
+  async #msoapCommand(s: MsoapSession, cmd: Command<MsoapCommandData>): Promise<Response<MsoapResponseData>> {
     const pc = this.#conn("msoap", s);
     s.data.pc = pc;
     pc.received(describeCommand(cmd as Command<Alternative>));

@@ -105,6 +105,37 @@ export const contentCases: Case[] = [
     },
   },
   {
+    id: `${S}/SUB-10/slow-client-keeps-the-store-session`,
+    level: "SHOULD",
+    ref: "shims SUB-10; im2000 §7 S-4; shims GEN-5",
+    requirement: "A slow client does not trip the store's idle timeout: while DATA trickles in for longer than the store waits, the shim keeps the MSOAP transaction alive with partial chunks, and the message arrives whole.",
+    timeoutMs: 40_000,
+    async run(t) {
+      const { s } = await loggedIn(t);
+      // The store gives up after 2 s without a command; the client sends a line every 0.4 s for
+      // 4.8 s (never idle long enough for the shim's own idle timeout). A shim that holds the
+      // content back until a full chunk or the final dot leaves the store waiting too long.
+      const idle = 2000 * t.multiplier;
+      t.store.idleTimeoutMs = idle;
+      await s.cmd(`MAIL FROM:<${t.address("sender")}>`, 250);
+      await s.cmd(`RCPT TO:<${t.address()}>`, 250);
+      await s.cmd("DATA", 354);
+      const lines = Array.from({ length: 12 }, (_, i) => `slow line ${i}\r\n`);
+      const msg = message(t, lines.join(""));
+      const head = msg.slice(0, msg.indexOf("slow line 0"));
+      await s.conn.sendRaw(head, "[the header section]");
+      for (const l of lines) {
+        await t.sleep(400 * t.multiplier);
+        await s.conn.sendRaw(l);
+      }
+      await s.conn.sendRaw(".\r\n", ".");
+      await s.expect(250, "the end of a slow DATA");
+      t.check(t.store.idleTimeouts.length === 0, "the store's idle timeout never fired during the slow DATA", "no S-4 timeout", `${t.store.idleTimeouts.length}`);
+      const [sub] = committed(t, 1, "the slow message is submitted once");
+      t.check(contentText(sub!) === msg, "the message arrives whole", `${msg.length} octets`, `${contentText(sub!).length} octets`);
+    },
+  },
+  {
     id: `${S}/SUB-10/store-aborts-mid-stream`,
     level: "MUST",
     ref: "shims SUB-10; shims SUB-13",
