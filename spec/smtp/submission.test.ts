@@ -335,13 +335,16 @@ describe("SMTP submission shim (shims §2.1)", () => {
     await c.cmd("MAIL FROM:<a@b.c>");
     await c.cmd("RCPT TO:<x@y.z>");
     assert.equal((await c.cmd("DATA")).code, 354);
-    for (let i = 0; i < 4; i++) {
+    // A steady trickle, faster than the flush interval, for longer than the store's idle timeout.
+    let expected = "";
+    for (let i = 0; i < 14; i++) {
       await c.write(`line ${i}\r\n`);
-      await new Promise((r) => setTimeout(r, 700)); // a slow client: the point of this test
+      expected += `line ${i}\r\n`;
+      await new Promise((r) => setTimeout(r, 200)); // a slow client: the point of this test
     }
     const r = await c.cmd(".");
     assert.equal(r.code, 250, r.text);
-    assert.equal(dec.decode(store.messages[0]!.data), "line 0\r\nline 1\r\nline 2\r\nline 3\r\n");
+    assert.equal(dec.decode(store.messages[0]!.data), expected);
     assert.ok(store.commands("commandSubmitMsgChunk").length >= 3, "partial chunks were sent while waiting");
     c.close();
   });

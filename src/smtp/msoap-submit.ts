@@ -87,7 +87,9 @@ class MsoapSink implements MessageSink {
   #failure: unknown;
   #done = false;
   #queue: Promise<void> = Promise.resolve();
-  #last = Date.now();
+  /** When the store last received a chunk (or the envelope): what its idle timer measures. */
+  #lastToStore = Date.now();
+  #offsetSeen = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #size = 0;
 
@@ -113,7 +115,10 @@ class MsoapSink implements MessageSink {
       if (this.#failure !== undefined || this.#done) return;
       try {
         await fn();
-        this.#last = Date.now();
+        if (this.#sub.offset !== this.#offsetSeen) {
+          this.#offsetSeen = this.#sub.offset;
+          this.#lastToStore = Date.now();
+        }
       } catch (e) {
         this.#fail(e);
       }
@@ -123,7 +128,9 @@ class MsoapSink implements MessageSink {
 
   #idleFlush(): void {
     if (this.#done || this.#failure !== undefined) return;
-    if (Date.now() - this.#last >= this.#opts.flushIdleMs && this.#sub.pending > 0) void this.#enqueue(() => this.#sub.flush());
+    // Measured from the last chunk the store saw, not the last octet the client sent: a client
+    // trickling a line at a time must not starve the store's idle timer.
+    if (Date.now() - this.#lastToStore >= this.#opts.flushIdleMs && this.#sub.pending > 0) void this.#enqueue(() => this.#sub.flush());
   }
 
   write(bytes: Uint8Array): Promise<void> {
