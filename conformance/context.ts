@@ -27,7 +27,7 @@ export interface ShimConfig {
   readonly chunkSize: number;
   readonly lifetimeS: number;
   readonly idleTimeoutS: number;
-  /** IM2000_PEER_TIMEOUT_S (proposed): the shim's response timeout towards the fake peers. */
+  /** IM2000_PEER_TIMEOUT_S: the shim's response timeout towards the fake peers. */
   readonly peerTimeoutS: number;
   readonly listDomains: readonly string[];
   readonly gatewayAccount: string;

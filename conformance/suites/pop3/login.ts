@@ -91,9 +91,9 @@ export const loginCases: Case[] = [
   ),
   {
     id: `${S}/POP-1/rna-answers-too-late-sys-temp`,
-    level: "SHOULD",
+    level: "MUST",
     ref: "shims POP-1; shims GEN-5; im2000 §5 item 6",
-    requirement: "An RNA that does not answer within the shim's response timeout (IM2000_PEER_TIMEOUT_S, proposed) is a temporary failure: -ERR [SYS/TEMP].",
+    requirement: "An RNA that does not answer within the shim's response timeout (IM2000_PEER_TIMEOUT_S) is a temporary failure: -ERR [SYS/TEMP].",
     timeoutMs: 30_000,
     async run(t) {
       const { account, password } = t.account("reader");

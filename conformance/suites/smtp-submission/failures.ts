@@ -28,9 +28,9 @@ export const failuresCases: Case[] = [
   ),
   {
     id: `${S}/SUB-13/store-answers-too-late`,
-    level: "SHOULD",
+    level: "MUST",
     ref: "shims SUB-13; shims SUB-10; shims GEN-5; im2000 §5 item 6",
-    requirement: "A store that does not answer within the shim's response timeout (IM2000_PEER_TIMEOUT_S, proposed) is a transport loss: DATA gets 451 and the session goes on.",
+    requirement: "A store that does not answer within the shim's response timeout (IM2000_PEER_TIMEOUT_S) is a transport loss: DATA gets 451 and the session goes on.",
     timeoutMs: 30_000,
     async run(t) {
       const { s } = await loggedIn(t);
