@@ -34,10 +34,23 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/**
+ * Runtime flags that write a CPU profile of a child when it exits, into `dir` (Node: .cpuprofile
+ * for Chrome DevTools; Bun: .cpuprofile plus a Markdown summary). Deno has no such flag.
+ */
+export function profileFlags(runtime: Runtime, dir: string): string[] {
+  if (runtime === "node") return ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+  if (runtime === "bun") return ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`];
+  throw new Error("--profile: Deno has no CPU profile flag; profile on Node or Bun");
+}
+
 /** Starts `script --serve ...args` on `runtime` and waits for its READY line. */
-export function startChild(runtime: Runtime, script: string, args: readonly string[], timeoutMs = 60_000): Promise<Child> {
+export function startChild(runtime: Runtime, script: string, args: readonly string[], opts: { timeoutMs?: number; runtimeFlags?: readonly string[] } = {}): Promise<Child> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const [cmd, ...pre] = runtimeCommand(runtime);
-  const p: ChildProcess = spawn(cmd!, [...pre, script, "--serve", ...args], { cwd: projectRoot, stdio: ["pipe", "pipe", "inherit"] });
+  const flags = opts.runtimeFlags ?? [];
+  // Deno takes its flags after `run`; Node and Bun before the script, which is the same place.
+  const p: ChildProcess = spawn(cmd!, [...pre, ...flags, script, "--serve", ...args], { cwd: projectRoot, stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let buf = "";
     const exited = new Promise<void>((r) => p.once("exit", () => r()));
@@ -101,6 +114,14 @@ export function procMemory(pid: number): { rss: number; peak: number } {
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? NaN) * 1024;
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux, /proc/PID/stat). */
+export function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -25,6 +25,7 @@
 //        --server-runtime node  runs every server child on Node instead of this runtime
 //        --smtp-server-runtime node  runs only smtp-server on Node (where it fails elsewhere)
 //        --only shim-instant,smtp-server  a subset of servers;  --no-idle  skips the memory test
+//        --profile shim-instant,smtp-server,instant-store  CPU profiles (Node, Bun) into ./profiles/
 // `npm run bench:smtp` runs it on Node, Bun and Deno in turn.
 
 import net from "node:net";
@@ -39,7 +40,7 @@ import { startPeers } from "../src/peers/peers.ts";
 import { startSmtpService } from "../src/smtp/service.ts";
 import { runtimeVersion } from "../src/runtime/process.ts";
 import { startInstantStore } from "./bench-instant-store.ts";
-import { currentRuntime, fmt, median, MiB, option, procMemory, serveUntilTerminated, sleep, startChild, type Child, type Runtime } from "./bench-procs.ts";
+import { currentRuntime, fmt, median, MiB, option, procCpuSeconds, procMemory, profileFlags, serveUntilTerminated, sleep, startChild, type Child, type Runtime } from "./bench-procs.ts";
 
 const SCRIPT = new URL(import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -285,13 +286,18 @@ interface Setup {
   readonly children: Child[];
 }
 
+/** `--profile shim,smtp-server` writes CPU profiles of those children into ./profiles/ when they exit. */
+const profiled = option(argv, "--profile")?.split(",") ?? [];
+const flagsFor = (kind: string, rt: Runtime) => (profiled.includes(kind) ? profileFlags(rt, path.resolve("profiles")) : []);
+
 async function startSetup(name: ServerName, rt: Runtime, smtpServerRt: Runtime): Promise<Setup> {
   if (name === "smtp-server") {
-    const c = await startChild(smtpServerRt, SCRIPT, ["smtp-server"]);
+    const c = await startChild(smtpServerRt, SCRIPT, ["smtp-server"], { runtimeFlags: flagsFor("smtp-server", smtpServerRt) });
     return { name, port: c.info.port as number, server: c, children: [c] };
   }
-  const store = await startChild(rt, SCRIPT, [name === "shim-instant" ? "instant-store" : "durable-store"]);
-  const shim = await startChild(rt, SCRIPT, ["shim", "--store-port", String(store.info.port)]);
+  const storeKind = name === "shim-instant" ? "instant-store" : "durable-store";
+  const store = await startChild(rt, SCRIPT, [storeKind], { runtimeFlags: flagsFor(storeKind, rt) });
+  const shim = await startChild(rt, SCRIPT, ["shim", "--store-port", String(store.info.port)], { runtimeFlags: flagsFor(name, rt) });
   return { name, port: shim.info.port as number, server: shim, children: [shim, store] };
 }
 
@@ -323,13 +329,20 @@ async function main(): Promise<void> {
     for (const s of setups) for (const size of [1024, 100 * 1024]) await measureRate(s.port, size, 2, 1_000_000, 0.5);
 
     const rates = new Map<string, number[]>();
+    /** CPU µs per message of the server process and of the store process behind it (last run). */
+    const cpu = new Map<string, { server: number; store: number; client: number }>();
     for (let r = 0; r < runs; r++) {
       for (const cell of cells) {
         // Interleaved, and in a different order each run, so drift does not favour one server.
         const order = r % 2 === 0 ? setups : [...setups].reverse();
         for (const s of order) {
+          const cpu0 = s.children.map((c) => procCpuSeconds(c.pid));
+          const client0 = process.cpuUsage();
           const m = await measureRate(s.port, cell.size, cell.conns, cell.perConn, seconds);
+          const client = process.cpuUsage(client0);
+          const used = s.children.map((c, i) => ((procCpuSeconds(c.pid) - cpu0[i]!) * 1e6) / m.messages);
           const key = `${s.name}|${cell.size}|${cell.conns}`;
+          cpu.set(key, { server: used[0]!, store: used[1] ?? 0, client: (client.user + client.system) / m.messages });
           rates.set(key, [...(rates.get(key) ?? []), m.rate]);
         }
       }
@@ -355,6 +368,16 @@ async function main(): Promise<void> {
           cols.push(`${fmt(ratio, 2)}×`.padStart(26));
           if (n === "shim-instant") pass.push(ratio >= 1.2);
         }
+      }
+      console.log(cols.join("  "));
+    }
+    console.log("");
+    console.log("CPU µs per message (last run; /proc/PID/stat, 10 ms ticks): server process / store process / load client");
+    for (const cell of cells) {
+      const cols: string[] = [`${cell.size / 1024} KiB`.padEnd(4), String(cell.conns).padStart(5)];
+      for (const n of names) {
+        const c = cpu.get(`${n}|${cell.size}|${cell.conns}`)!;
+        cols.push(`${fmt(c.server)} / ${n === "smtp-server" ? "-" : fmt(c.store)} / ${fmt(c.client)}`.padStart(22));
       }
       console.log(cols.join("  "));
     }
