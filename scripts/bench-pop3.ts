@@ -235,7 +235,7 @@ const END = Buffer.from("\r\n.\r\n");
 
 class Pop3Wire {
   readonly #sock: net.Socket;
-  #buf = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
   #wake: (() => void) | undefined;
   #error: Error | undefined;
 
