@@ -41,7 +41,7 @@ import { FileNoteStore } from "../src/notes/file-store.ts";
 import { startPop3Service } from "../src/pop3/service.ts";
 import { runtimeVersion } from "../src/runtime/process.ts";
 import { createLogger } from "../src/util/log.ts";
-import { currentRuntime, fmt, median, MiB, option, procMemory, profileFlags, serveUntilTerminated, sleep, startChild, type Child, type Runtime } from "./bench-procs.ts";
+import { currentRuntime, fmt, median, MiB, option, procCpuSeconds, procMemory, profileFlags, serveUntilTerminated, sleep, startChild, type Child, type Runtime } from "./bench-procs.ts";
 
 const SCRIPT = new URL(import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -433,6 +433,8 @@ async function main(): Promise<void> {
       if (r === undefined) rows.push((r = { label, key, shim: [], dovecot: [] }));
       r[name].push(ms);
     };
+    const cpu = () => ({ shim: procCpuSeconds(shim.pid), peers: procCpuSeconds(peers.pid) });
+    const cpuFirst = cpu();
     // First sessions: each server's first login to each account (measured once).
     for (const name of ["dovecot", "shim"] as const) {
       const big = await bigSession(servers[name]);
@@ -440,6 +442,7 @@ async function main(): Promise<void> {
       const f = await fetchSession(servers[name]);
       for (const [k, v] of Object.entries(f)) add(`fetch, first session`, k, name, v);
     }
+    const cpuLater = cpu();
     // Later sessions, interleaved between the two servers.
     for (let r = 0; r < runs; r++) {
       for (const name of r % 2 === 0 ? (["shim", "dovecot"] as const) : (["dovecot", "shim"] as const)) {
@@ -458,6 +461,9 @@ async function main(): Promise<void> {
       if (!(ratio <= 1.5)) met = false;
       console.log(`${r.label.padEnd(22)}${what[r.key]!.padEnd(30)}${cell(r.shim).padStart(24)}${cell(r.dovecot).padStart(24)}${`${fmt(ratio, 2)}×`.padStart(14)}`);
     }
+    const cpuEnd = cpu();
+    console.log("");
+    console.log(`CPU seconds used (/proc/PID/stat): first sessions — shim ${fmt(cpuLater.shim - cpuFirst.shim, 2)}, peers ${fmt(cpuLater.peers - cpuFirst.peers, 2)}; ` + `later sessions — shim ${fmt(cpuEnd.shim - cpuLater.shim, 2)}, peers ${fmt(cpuEnd.peers - cpuLater.peers, 2)} (${runs} × (big + fetch with ${2 * FETCH_N} RETRs))`);
     const mem = procMemory(shim.pid);
     console.log("");
     console.log(`shim process (${rt}): peak RSS ${fmt(mem.peak / MiB, 1)} MiB, now ${fmt(mem.rss / MiB, 1)} MiB`);
