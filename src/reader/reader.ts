@@ -126,12 +126,17 @@ export class ReaderAccess {
     const notes = this.mailbox.list();
     const dups = this.#duplicates;
     this.#duplicates = [];
-    // Sizes first: STAT and LIST wait for them (POP-5); Silence only has to happen (POP-3).
-    const sizes = Promise.all(notes.filter((n) => n.size === undefined).map((n) => this.size(n, "background").catch(() => 0)));
-    this.#sizesKnown = sizes.then(() => {});
+    // Sizes first: STAT and LIST wait for them (POP-5); Silence only has to happen (POP-3). One
+    // request at a time (the lane is one session anyway), so 10,000 notes are not 10,000
+    // pending promises.
+    const sizes = (async () => {
+      for (const n of notes) if (n.size === undefined) await this.size(n, "background").catch(() => 0);
+    })();
+    this.#sizesKnown = sizes;
     this.#background = (async () => {
       await sizes;
-      await Promise.all([...notes.filter((n) => !n.silenced).map((n) => this.#silence(n)), ...dups.map((d) => this.#silenceDuplicate(d))]);
+      for (const n of notes) if (!n.silenced) await this.#silence(n);
+      for (const d of dups) await this.#silenceDuplicate(d);
     })();
   }
 
