@@ -168,6 +168,23 @@ describe("POP3 shim (shims §2.3)", () => {
     c.close();
   });
 
+  it("POP-7 RETR answers at once with the first page's exact size, while the login's size queries and Silences are still pending", async () => {
+    const { rna, store, port } = await env();
+    let release!: () => void;
+    store.backgroundGate = new Promise((r) => (release = r));
+    rna.queue("lucy", makeNote(store, "lucy", MSG(1), { size: 99999 }), makeNote(store, "lucy", MSG(2), { size: 99999 }));
+    const c = await login(port);
+    const exact = (i: number) => new TextEncoder().encode(MSG(i)).byteLength;
+    // Waiting for every size (or queueing behind them) would wait for the gate, i.e. forever.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const r = await Promise.race([body(c, "RETR 2"), new Promise<never>((_, no) => (timer = setTimeout(() => no(new Error("RETR waited for the background work")), 5000)))]).finally(() => clearTimeout(timer));
+    assert.equal(r.status, `+OK ${exact(2)} octets`);
+    assert.equal(r.data, MSG(2));
+    release();
+    assert.equal(await one(c, "STAT"), `+OK 2 ${exact(1) + exact(2)}`);
+    c.close();
+  });
+
   it("POP-5 while the store is unreachable the notification's size is used", async () => {
     const { rna, store, port } = await env();
     const n = makeNote(store, "lucy", MSG(1), { size: 1234 });

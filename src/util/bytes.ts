@@ -14,10 +14,15 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Lower-case hex (message identifiers: UIDL, the SMTP 250 text, logs of prefixes). */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * Lower-case hex (message identifiers: UIDL, the SMTP 250 text, map keys). A table, since a
+ * 10,000-message UIDL calls it 10,000 times.
+ */
 export function toHex(b: Uint8Array): string {
   let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
   return s;
 }
 
