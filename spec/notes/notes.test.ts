@@ -160,6 +160,26 @@ describe("FileNoteStore durability", () => {
     assert.equal((await m2.add([note()])).added[0]!.uid, 61);
     await s2.close();
   });
+  it("released mailboxes stay in memory for the next login, within their bounds", async () => {
+    const dir = tmp();
+    const s = await FileNoteStore.open(dir, { now, keepIdle: 2 });
+    const a1 = await s.open("a");
+    await a1.add([note()]);
+    await s.release(a1);
+    const a2 = await s.open("a");
+    assert.equal(a2, a1, "the same mailbox, not read back from disk");
+    await s.release(a2);
+    for (const acct of ["b", "c"]) await s.release(await s.open(acct));
+    const a3 = await s.open("a");
+    assert.notEqual(a3, a1, "evicted: the least recently used beyond keepIdle");
+    assert.equal(a3.list().length, 1, "and read back intact");
+    await s.close();
+    const none = await FileNoteStore.open(dir, { now, keepIdle: 0 });
+    const b1 = await none.open("b");
+    await none.release(b1);
+    assert.notEqual(await none.open("b"), b1);
+    await none.close();
+  });
   it("a torn tail (garbage after the last batch) is cut off on open", async () => {
     const dir = tmp();
     const s1 = await FileNoteStore.open(dir, { now });

@@ -41,6 +41,12 @@ export interface FileNoteStoreOptions {
   readonly segmentBytes?: number;
   /** Compact when the log since the snapshot holds more than this many octets. */
   readonly compactAfterBytes?: number;
+  /**
+   * Released mailboxes kept in memory for the next login (most recently used first), bounded by
+   * count and by their notes in total; beyond that they are closed. 0 closes at once.
+   */
+  readonly keepIdle?: number;
+  readonly keepIdleNotes?: number;
   readonly now?: () => number;
 }
 
@@ -56,13 +62,16 @@ interface Open {
   users: number;
   /** Octets appended since the snapshot. */
   grown: number;
-  loading?: Promise<void>;
+  /** The last release's flush and compaction; a new user waits for it. */
+  settling: Promise<void>;
 }
 
 export class FileNoteStore implements NoteStore {
   readonly root: string;
   readonly #o: Required<FileNoteStoreOptions>;
   readonly #open = new Map<string, Open>();
+  /** Released mailboxes, least recently used first. */
+  readonly #idle = new Map<string, Open>();
   readonly #opening = new Map<string, Promise<Open>>();
   readonly #locks = new MaildropLocks();
 
@@ -71,6 +80,8 @@ export class FileNoteStore implements NoteStore {
     this.#o = {
       segmentBytes: o.segmentBytes ?? 1024 * 1024,
       compactAfterBytes: o.compactAfterBytes ?? 4 * 1024 * 1024,
+      keepIdle: o.keepIdle ?? 64,
+      keepIdleNotes: o.keepIdleNotes ?? 200_000,
       now: o.now ?? (() => Math.floor(Date.now() / 1000)),
     };
   }
@@ -91,7 +102,17 @@ export class FileNoteStore implements NoteStore {
     const existing = this.#open.get(account);
     if (existing !== undefined) {
       existing.users++;
+      await existing.settling;
       return existing.state;
+    }
+    const idle = this.#idle.get(account);
+    if (idle !== undefined) {
+      // A recent login's mailbox: no need to read it back from disk.
+      this.#idle.delete(account);
+      this.#open.set(account, idle);
+      idle.users++;
+      await idle.settling;
+      return idle.state;
     }
     let p = this.#opening.get(account);
     if (p === undefined) {
@@ -128,7 +149,7 @@ export class FileNoteStore implements NoteStore {
       o.grown += bytes.byteLength;
       log.write(bytes);
     };
-    const o: Open = { state, log, dir, flushDeferred, users: 0, grown };
+    const o: Open = { state, log, dir, flushDeferred, users: 0, grown, settling: Promise.resolve() };
     const journal: Journal = {
       commit: async (ops) => {
         flushDeferred(); // earlier cache ops first, so the log keeps the order they were applied in
@@ -159,10 +180,27 @@ export class FileNoteStore implements NoteStore {
     o.users--;
     if (o.users > 0) return;
     this.#open.delete(mailbox.account);
-    o.flushDeferred();
-    await o.log.sync();
-    if (o.grown > this.#o.compactAfterBytes) await this.#compact(o);
-    await o.log.close();
+    this.#idle.set(mailbox.account, o);
+    o.settling = (async () => {
+      o.flushDeferred();
+      await o.log.sync();
+      if (o.grown > this.#o.compactAfterBytes) await this.#compact(o);
+    })();
+    await o.settling;
+    await this.#evict();
+  }
+
+  /** Closes the least recently used idle mailboxes beyond the bounds. */
+  async #evict(): Promise<void> {
+    let notes = 0;
+    for (const o of this.#idle.values()) notes += o.state.size;
+    while (this.#idle.size > 0 && (this.#idle.size > this.#o.keepIdle || notes > this.#o.keepIdleNotes)) {
+      const [account, o] = this.#idle.entries().next().value!;
+      this.#idle.delete(account);
+      notes -= o.state.size;
+      await o.settling.catch(() => {});
+      await o.log.close();
+    }
   }
 
   /** Snapshot at the log's end, then drop the segments before it. */
@@ -179,9 +217,11 @@ export class FileNoteStore implements NoteStore {
   }
 
   async close(): Promise<void> {
-    const all = [...this.#open.values()];
+    const all = [...this.#open.values(), ...this.#idle.values()];
     this.#open.clear();
+    this.#idle.clear();
     for (const o of all) {
+      await o.settling.catch(() => {});
       o.flushDeferred();
       await o.log.sync().catch(() => {});
       await o.log.close().catch(() => {});

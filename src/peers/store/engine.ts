@@ -380,7 +380,6 @@ export class MessageStore {
     let any = false;
     for (const id of d.i) if (await this.table.delete(fromHex(id))) any = true;
     if (!any) return; // already deleted (replay of a record whose effect reached the view)
-    this.#commitCache.delete(d.i[0]!);
     for (const seg of d.s) {
       const n = (this.#segLive.get(seg) ?? 1) - 1;
       if (n <= 0) this.#segLive.delete(seg);
@@ -493,10 +492,16 @@ export class MessageStore {
   async commitInfo(s: Slot): Promise<CommitInfo> {
     const key = `${s.segment}:${s.offset}`;
     const hit = this.#commitCache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      // Least recently used last: a reader walking a 1,000-message maildrop twice hits every time.
+      this.#commitCache.delete(key);
+      this.#commitCache.set(key, hit);
+      return hit;
+    }
     const raw = await this.wal.read({ segment: s.segment, offset: s.offset, length: s.length });
     const info = JSON.parse(dec.decode(raw.subarray(1))) as CommitInfo;
-    if (this.#commitCache.size >= 512) this.#commitCache.delete(this.#commitCache.keys().next().value!);
+    // Bounded (a few MiB at most); entries of deleted messages simply age out.
+    if (this.#commitCache.size >= 8192) this.#commitCache.delete(this.#commitCache.keys().next().value!);
     this.#commitCache.set(key, info);
     return info;
   }
