@@ -53,6 +53,15 @@ describe("LineBuffer", () => {
     b.push(enc.encode("1234567890\r\n12345678901\r\n"));
     assert.deepEqual(lines(b, 10), ["1234567890", "TOO-LONG"]);
   });
+  it("peekLines shows pipelined lines without consuming them", () => {
+    const b = new LineBuffer();
+    b.push(enc.encode("RETR 1\r\nRE"));
+    b.push(enc.encode("TR 2\nRETR"));
+    assert.deepEqual(b.peekLines(5, 100).map((x) => dec.decode(x)), ["RETR 1", "RETR 2"]);
+    assert.deepEqual(lines(b, 100), ["RETR 1", "RETR 2(LF)"]);
+    b.push(enc.encode(" 3\r\n" + "x".repeat(300) + "\r\nRETR 4\r\n"));
+    assert.deepEqual(b.peekLines(5, 100).map((x) => dec.decode(x)), ["RETR 3"], "an overlong line ends the look");
+  });
   it("hasLine sees whole lines and overlong ones; take() crosses chunks", () => {
     const b = new LineBuffer();
     b.push(enc.encode("ab"));

@@ -414,6 +414,19 @@ describe("POP3 protocol (RFC 1939, 2449, 3206) and bad input", () => {
     assert.match((await c.line())!, /Too many errors/);
     assert.equal(await c.closed(), true);
   });
+  it("pipelined RETRs are prefetched; nothing the client did not ask to RETR is (POP-15)", async () => {
+    const { Pop3Session } = await import("../../src/pop3/session.ts");
+    const asked: number[] = [];
+    const maildrop = { count: 3, uid: () => "", sizes: async () => [1, 1, 1], open: async () => ({ ok: false as const, detail: "" }), prefetch: (n: number) => asked.push(n), update: async () => 0, close: async () => {} };
+    const s = new Pop3Session({ hostname: "h", allowPlainAuthWithoutTls: true, stls: false, maxErrors: 10, implementation: "x" }, { login: async () => ({ ok: true as const, maildrop }) }, { loopback: true, tls: false });
+    s.prefetch("RETR 1");
+    assert.deepEqual(asked, [], "not before login");
+    await s.command("USER u");
+    await s.command("PASS p");
+    await s.command("DELE 3");
+    for (const line of ["RETR 2", "retr 1", "TOP 2 0", "RETR 3", "RETR 4", "RETR 0", "RETR x", "LIST 1"]) s.prefetch(line);
+    assert.deepEqual(asked, [2, 1]);
+  });
   it("POP-1 without TLS from a non-loopback address USER/AUTH are refused unless configured", async () => {
     const { Pop3Session } = await import("../../src/pop3/session.ts");
     const backend = { login: async () => ({ ok: false as const, reason: "auth" as const, detail: "" }) };

@@ -105,6 +105,11 @@ export class LineConnection {
     return this.input.hasLine(this.limits.maxLineLength);
   }
 
+  /** Whole command lines the client already pipelined, not consumed (for prefetching). */
+  peekBufferedLines(count: number): string[] {
+    return this.input.peekLines(count, this.limits.maxLineLength).map((b) => decoder.decode(b));
+  }
+
   /** The next line (raw octets), or why there is none. Replies are flushed before blocking. */
   async readLine(maxLength = this.limits.maxLineLength): Promise<ReadOutcome> {
     for (;;) {

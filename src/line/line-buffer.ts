@@ -15,6 +15,21 @@ export type LineResult =
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** The first `limit` octets of the buffered chunks, as one array (for peeking). */
+function concatChunks(chunks: readonly Uint8Array[], head: number, limit: number): Uint8Array {
+  let n = 0;
+  for (let i = 0; i < chunks.length && n < limit; i++) n += chunks[i]!.byteLength - (i === 0 ? head : 0);
+  const out = new Uint8Array(Math.min(n, limit));
+  let o = 0;
+  for (let i = 0; i < chunks.length && o < out.length; i++) {
+    const c = i === 0 ? chunks[0]!.subarray(head) : chunks[i]!;
+    const k = Math.min(c.byteLength, out.length - o);
+    out.set(c.subarray(0, k), o);
+    o += k;
+  }
+  return out;
+}
+
 export class LineBuffer {
   #chunks: Uint8Array[] = [];
   #head = 0; // offset into #chunks[0]
@@ -53,6 +68,24 @@ export class LineBuffer {
       if (pos > limit) return -1;
     }
     return -1;
+  }
+
+  /**
+   * Up to `count` whole lines already buffered, without consuming them (lines longer than `max`
+   * end the look). Lets a driver see what a client pipelined, e.g. to prefetch for it.
+   */
+  peekLines(count: number, max: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let buf: Uint8Array | undefined;
+    let start = 0;
+    while (out.length < count) {
+      buf ??= this.#chunks.length === 1 ? this.#chunks[0]!.subarray(this.#head) : concatChunks(this.#chunks, this.#head, max * count + 2 * count);
+      const lf = buf.indexOf(LF, start);
+      if (lf < 0 || lf - start > max + 1) break;
+      out.push(buf.subarray(start, lf > start && buf[lf - 1] === CR ? lf - 1 : lf));
+      start = lf + 1;
+    }
+    return out;
   }
 
   /** True when a whole line (or an overlong one to report) is available. */

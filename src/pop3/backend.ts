@@ -15,6 +15,8 @@ export interface Pop3Maildrop {
    * (so RETR can answer without waiting for every message's size).
    */
   open(n: number, part: "all" | "headers"): Promise<{ readonly ok: true; readonly body: AsyncIterable<Uint8Array>; readonly size?: number } | { readonly ok: false; readonly detail: string }>;
+  /** Optional: start fetching message n's content because the client already asked for it. */
+  prefetch?(n: number): void;
   /** The UPDATE state (POP-9): un-pin and remove these; returns how many could not be removed. */
   update(marked: readonly number[]): Promise<number>;
   /** Releases the lock and every IM2000 session (no un-pinning: POP-10). */

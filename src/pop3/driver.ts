@@ -67,7 +67,8 @@ export async function runPop3Session(lc: LineConnection, session: Pop3Session, o
           session.tlsStarted();
           break;
         }
-        // stream
+        // stream: first let pipelined RETRs start their store round trips (mpop sends them all)
+        for (const next of lc.peekBufferedLines(4)) session.prefetch(next);
         lc.send(step.status);
         const enc = new DotEncoder();
         let octets = 0;

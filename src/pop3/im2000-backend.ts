@@ -19,6 +19,15 @@ export class Im2000Pop3Backend implements Pop3Backend {
   }
 }
 
+/** Pipelined RETRs fetched ahead of the one being answered (each holds at most one page). */
+const MAX_PREFETCH = 4;
+
+interface Started {
+  it: AsyncGenerator<Uint8Array>;
+  first: Promise<IteratorResult<Uint8Array>>;
+  size: number | undefined;
+}
+
 class NotesMaildrop implements Pop3Maildrop {
   readonly #access: ReaderAccess;
   readonly #notes: readonly SavedNote[];
@@ -45,12 +54,30 @@ class NotesMaildrop implements Pop3Maildrop {
     return this.#sizes;
   }
 
+  /** Fetches under way for pipelined RETRs: message number → its iterator, first page, size. */
+  readonly #prefetched = new Map<number, Started>();
+
+  #start(n: number, part: "all" | "headers"): Started {
+    const started: Started = { it: undefined!, first: undefined!, size: undefined };
+    started.it = this.#access.content(this.#notes[n - 1]!, part === "all" ? RetrievalType.all : RetrievalType.headersonly, (s) => (started.size = s));
+    started.first = started.it.next();
+    started.first.catch(() => {}); // observed by open(); never an unhandled rejection if it is not
+    return started;
+  }
+
+  prefetch(n: number): void {
+    if (this.#prefetched.has(n) || this.#prefetched.size >= MAX_PREFETCH) return;
+    this.#prefetched.set(n, this.#start(n, "all"));
+  }
+
   async open(n: number, part: "all" | "headers"): Promise<{ ok: true; body: AsyncIterable<Uint8Array>; size?: number } | { ok: false; detail: string }> {
-    let size: number | undefined;
-    const it = this.#access.content(this.#notes[n - 1]!, part === "all" ? RetrievalType.all : RetrievalType.headersonly, (s) => (size = s));
+    const pre = part === "all" ? this.#prefetched.get(n) : undefined;
+    this.#prefetched.delete(n);
+    const started = pre ?? this.#start(n, part);
+    const it = started.it;
     let first: IteratorResult<Uint8Array>;
     try {
-      first = await it.next(); // ref: shims POP-12 — fail before the +OK if nothing can be fetched
+      first = await started.first; // ref: shims POP-12 — fail before the +OK if nothing can be fetched
     } catch (e) {
       if (e instanceof StoreUnavailableError) return { ok: false, detail: "The message store is unreachable; try again later" };
       throw e;
@@ -60,7 +87,7 @@ class NotesMaildrop implements Pop3Maildrop {
       yield first.value;
       yield* it;
     }
-    return { ok: true, body: body(), size };
+    return { ok: true, body: body(), size: started.size };
   }
 
   async update(marked: readonly number[]): Promise<number> {
@@ -76,7 +103,9 @@ class NotesMaildrop implements Pop3Maildrop {
     return failed;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    for (const p of this.#prefetched.values()) await p.it.return(undefined).catch(() => {});
+    this.#prefetched.clear();
     return this.#access.close();
   }
 }

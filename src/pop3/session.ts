@@ -281,6 +281,21 @@ export class Pop3Session {
     return { kind: "stream", status: "+OK top of message follows", body: lines === 0 ? opened.body : topLines(opened.body, lines) };
   }
 
+  /**
+   * The client pipelined `RETR n` behind the current command: start fetching it now, so its
+   * store round trip overlaps the current transfer. Only for commands the client actually sent
+   * (a speculative fetch would raise the store's read status, and POP-15's refusal path depends
+   * on never fetching what the client did not ask for).
+   */
+  prefetch(line: string): void {
+    if (this.#state !== "transaction") return;
+    const m = /^retr +([1-9]\d{0,9})\s*$/i.exec(line);
+    if (m === null) return;
+    const n = Number(m[1]);
+    if (n > this.#maildrop!.count || this.#deleted.has(n)) return;
+    this.#maildrop!.prefetch?.(n);
+  }
+
   #dele(args: string): Pop3Step {
     const n = this.#msg(args);
     if (typeof n !== "number") return n;
