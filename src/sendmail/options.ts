@@ -73,7 +73,10 @@ const LETTERS: Readonly<Record<string, Arg>> = {
   X: "value",
 };
 
-/** sendmail's obsolete(): these may stand alone, meaning a default value, and then take no operand. */
+/**
+ * sendmail's obsolete(): `-d` alone means a default and never takes the next argument; `-q` and
+ * `-C` alone take the next argument only if it does not start with "-", else a default.
+ */
 const ALONE_DEFAULT: Readonly<Record<string, string>> = { q: "0", d: "0-99.1", C: "sendmail.cf" };
 
 interface Builder {
@@ -246,8 +249,13 @@ export function parseArgs(argv: readonly string[]): SendmailOptions {
       break;
     }
     if (!a.startsWith("-") || a === "-") break; // the first operand ends the options (POSIX)
-    if (a.length === 2 && ALONE_DEFAULT[a[1]!] !== undefined) {
-      apply(b, a[1]!, ALONE_DEFAULT[a[1]!]);
+    const alone = a.length === 2 ? ALONE_DEFAULT[a[1]!] : undefined;
+    if (alone !== undefined) {
+      const next = argv[i + 1];
+      if (a[1] !== "d" && next !== undefined && !next.startsWith("-")) {
+        apply(b, a[1]!, next);
+        i++;
+      } else apply(b, a[1]!, alone);
       continue;
     }
     for (let j = 1; j < a.length; j++) {
