@@ -13,6 +13,10 @@
 // a deployment pays) and with a cheap one (N=1024), which leaves start-up and protocol work
 // dominant: the harsher comparison.
 //
+// Note for reading the msmtp column: msmtp sends one small segment per message line with Nagle
+// on, so its final "." waits for the server's delayed ACK (about 40 ms on Linux); this is part of
+// what msmtp costs per message against any SMTP server, and it is in the baseline.
+//
 // Usage: node --import tsx scripts/bench-sendmail.ts [--count N] [--round R] [--only production|cheap]
 //        (npm run bench:sendmail). Needs msmtp; Deno and Bun come from node_modules.
 

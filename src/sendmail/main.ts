@@ -73,7 +73,11 @@ export async function runSendmail(io: SendmailIo): Promise<number> {
     const r = exitForError(e);
     if (opts.mode === "smtp") {
       // Say it in SMTP too: a -bs caller reads the greeting, not our standard error.
-      await io.stdio().write(`554 5.3.5 ${PROGRAM}: ${r.reason}\r\n`).catch(() => {});
+      try {
+        await io.stdio().write(`554 5.3.5 ${PROGRAM}: ${r.reason}\r\n`);
+      } catch {
+        // the caller is gone; standard error still says why
+      }
     }
     return fail(r.code, r.reason);
   }
