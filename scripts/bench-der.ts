@@ -291,6 +291,10 @@ const chunkOurs = {
   dec: measure("ours decode", () => MSOAP.decodePdu(chunkBytes).kind.length),
   both: measure("ours enc+dec", () => MSOAP.decodePdu(MSOAP.encodeCommand(chunk, false)).kind.length),
 };
+// What the MSOAP client actually sends: framed parts for one gathered write (the 64 KiB by
+// reference), and what the server decodes: the contiguous frame it read from the socket.
+const chunkFramed = MSOAP.encodeCommand(chunk, true).subarray(4);
+const chunkGathered = measure("ours enc(parts)+dec", () => MSOAP.encodeCommandParts(chunk).length + MSOAP.decodePdu(chunkFramed).kind.length);
 const chunkAsn1 = {
   enc: measure("asn1js encode", () => a1EncodeChunk(chunk).length),
   dec: measure("asn1js decode", () => a1DecodeChunk(chunkBytes).kind.length),
@@ -309,7 +313,7 @@ const copySet = measure("copy 64 KiB, dst.set(src)", () => {
 run([notifyOurs.both, notifyAsn1.both]);
 run([notifyOurs.enc, notifyAsn1.enc]);
 run([notifyOurs.dec, notifyAsn1.dec]);
-run([chunkOurs.both, copyNew, copySet, chunkAsn1.both]);
+run([chunkOurs.both, chunkGathered, copyNew, copySet, chunkAsn1.both]);
 run([chunkOurs.enc, chunkOurs.dec, chunkAsn1.enc, chunkAsn1.dec]);
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +339,7 @@ for (const [label, set] of [
 ] as const) {
   lines.push(row([label, fmt(med(set.enc)), fmt(med(set.dec)), fmt(med(set.both)), pct(iqr(set.both.samples))]));
 }
-for (const m of [copyNew, copySet]) lines.push(row([`(b) ${m.label}`, "", "", fmt(med(m)), pct(iqr(m.samples))]));
+for (const m of [chunkGathered, copyNew, copySet]) lines.push(row([`(b) ${m.label}`, "", "", fmt(med(m)), pct(iqr(m.samples))]));
 lines.push("");
 
 // Ratios: median of the per-round ratios, [first-third quartile].
@@ -344,7 +348,9 @@ const ratioB = pairedRatio(copyNew, chunkOurs.both); // (our enc+dec time) / (co
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 lines.push(`(a) ours / asn1js throughput, enc+dec:            ${ratio(ratioA)}   target >= 2: ${verdict(ratioA.median >= 2)}`);
 lines.push(`    encode ${ratio(pairedRatio(notifyOurs.enc, notifyAsn1.enc))}, decode ${ratio(pairedRatio(notifyOurs.dec, notifyAsn1.dec))}`);
-lines.push(`(b) ours enc+dec time / new Uint8Array(src) time: ${ratio(ratioB, "")}   target <= 2: ${verdict(ratioB.median <= 2)}`);
+const ratioBGathered = pairedRatio(copyNew, chunkGathered);
+lines.push(`(b) ours enc+dec time / new Uint8Array(src) time: ${ratio(ratioB, "")}   target <= 2: ${verdict(ratioB.median <= 2)} (contiguous encoding)`);
+lines.push(`    as sent (gathered parts, payload not copied) + decode: ${ratio(ratioBGathered, "")}   target <= 2: ${verdict(ratioBGathered.median <= 2)}`);
 lines.push(`    asn1js enc+dec time / new Uint8Array(src) time: ${ratio(pairedRatio(copyNew, chunkAsn1.both), "")}`);
 lines.push(`    ours enc+dec time / dst.set(src) time (no allocation): ${ratio(pairedRatio(copySet, chunkOurs.both), "")}`);
 lines.push(`(b) ours / asn1js throughput, enc+dec:            ${ratio(pairedRatio(chunkOurs.both, chunkAsn1.both))}`);

@@ -58,6 +58,8 @@ export class FakeRna {
 export interface FakeMessage {
   data: Uint8Array;
   withdrawn?: boolean;
+  /** Status (with forceabort) for Retrieve and QuerySize. */
+  retrieveStatus?: number;
   unpinStatus?: number;
   pinned: boolean;
   silenced: boolean;
@@ -68,18 +70,26 @@ export class FakeMsrap {
   readonly received: MsrapCommandData[] = [];
   /** Largest page returned, to force paging. */
   maxPage = 1 << 20;
+  /** While set, size queries (QuerySize, Retrieve of length 0) and Silence wait for it to resolve. */
+  backgroundGate: Promise<void> | undefined;
   server!: Im2000Server<MsrapCommandData, MsrapResponseData>;
   port = 0;
 
   static async start(): Promise<FakeMsrap> {
     const f = new FakeMsrap();
-    f.server = new Im2000Server(MSRAP, { handle: (_s, c) => f.#handle(c.commanddata) }, { maxSessions: 50, testMode: true });
+    f.server = new Im2000Server(MSRAP, { handle: (_s, c) => f.#gated(c.commanddata) }, { maxSessions: 50, testMode: true });
     f.port = (await f.server.listen("127.0.0.1", 0)).port;
     return f;
   }
 
   commands(kind: MsrapCommandData["kind"]): MsrapCommandData[] {
     return this.received.filter((c) => c.kind === kind);
+  }
+
+  async #gated(d: MsrapCommandData): Promise<MsrapResponse> {
+    const background = d.kind === "commandSilence" || d.kind === "commandQuerySize" || (d.kind === "commandRetrieve" && d.value.length === 0);
+    if (background && this.backgroundGate !== undefined) await this.backgroundGate;
+    return this.#handle(d);
   }
 
   #handle(d: MsrapCommandData): MsrapResponse {
@@ -98,8 +108,10 @@ export class FakeMsrap {
         m.silenced = true;
         return { forceabort: false, status: 0, responsedata: { kind: "responseUnPin", value: {} } };
       case "commandQuerySize":
+        if (m.retrieveStatus !== undefined) return MSRAP.nullResponse(m.retrieveStatus);
         return { forceabort: false, status: 0, responsedata: { kind: "responseQuerySize", value: { size: this.#repr(m, d.value.type).byteLength } } };
       case "commandRetrieve": {
+        if (m.retrieveStatus !== undefined) return MSRAP.nullResponse(m.retrieveStatus);
         const r = this.#repr(m, d.value.type);
         const len = Math.min(d.value.length, this.maxPage);
         return { forceabort: false, status: 0, responsedata: { kind: "responseRetrieve", value: { data: r.subarray(Math.min(d.value.offset, r.byteLength), Math.min(d.value.offset + len, r.byteLength)), size: r.byteLength } } };

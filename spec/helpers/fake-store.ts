@@ -47,10 +47,10 @@ export class FakeStore {
   sessions = 0;
   #nextId = 1;
 
-  static async start(script: FakeStoreScript = {}): Promise<FakeStore> {
+  static async start(script: FakeStoreScript = {}, opts: { idleTimeoutMs?: number } = {}): Promise<FakeStore> {
     const f = new FakeStore();
     f.script = script;
-    f.server = new Im2000Server(MSOAP, { handle: (s, c) => f.#handle(s, c.commanddata), abort: (s) => f.#abort(s) }, { maxSessions: 50, testMode: true, idleTimeoutMs: 60_000 });
+    f.server = new Im2000Server(MSOAP, { handle: (s, c) => f.#handle(s, c.commanddata), abort: (s) => f.#abort(s) }, { maxSessions: 50, testMode: true, idleTimeoutMs: opts.idleTimeoutMs ?? 60_000 });
     f.port = (await f.server.listen("127.0.0.1", 0)).port;
     return f;
   }

@@ -101,6 +101,17 @@ for (const p of protocols) {
       );
     });
 
+    it("the gathered-write parts concatenate to the contiguous encoding", () => {
+      fc.assert(
+        fc.property(commands, responses, (cmd, rsp) => {
+          const cat = (ps: Uint8Array[]) => Uint8Array.from(ps.flatMap((x) => [...x]));
+          assert.deepEqual(cat(p.encodeCommandParts(cmd)), p.encodeCommand(cmd));
+          assert.deepEqual(cat(p.encodeResponseParts(rsp)), p.encodeResponse(rsp));
+        }),
+        { numRuns: 200 },
+      );
+    });
+
     it("unknown SEQUENCE components are skipped wherever they appear", () => {
       fc.assert(
         fc.property(fc.oneof(commands.map((v) => ({ v, kind: "command" as const })), responses.map((v) => ({ v, kind: "response" as const }))), fc.integer(), ({ v, kind }, seed) => {

@@ -22,6 +22,57 @@ function decodeChunked(wire: Uint8Array, cuts: number[], max?: number) {
   return { content: concatBytes(pieces), rest: new Uint8Array(0), done: false, decoder: d };
 }
 
+/**
+ * The decoder's specification as a plain octet-by-octet state machine (the original
+ * implementation): the real decoder skips through lines with a native search and must agree
+ * with this on every input, however it is cut into chunks.
+ */
+function referenceDecode(input: Uint8Array): { content: number[]; done: boolean; rest: Uint8Array; bareLf: number } {
+  const content: number[] = [];
+  type State = "start" | "soft" | "mid" | "cr" | "dot" | "dotcr";
+  let state = "start" as State; // `as`: lineEndBare changes it behind the compiler's back
+  let soft = false;
+  let bareLf = 0;
+  const lineEndBare = () => {
+    content.push(13, 10);
+    bareLf++;
+    state = "soft";
+    soft = true;
+  };
+  for (let i = 0; i < input.length; i++) {
+    const b = input[i]!;
+    state = state as State;
+    if (state === "mid") {
+      if (b === 10) lineEndBare();
+      else (state = b === 13 ? "cr" : "mid"), content.push(b);
+    } else if (state === "start" || state === "soft") {
+      soft = state === "soft";
+      if (b === 46) state = "dot";
+      else if (b === 13) (state = "cr"), content.push(b);
+      else if (b === 10) lineEndBare();
+      else (state = "mid"), content.push(b);
+    } else if (state === "cr") {
+      if (b === 10) (state = "start"), (soft = false), content.push(b);
+      else (state = b === 13 ? "cr" : "mid"), content.push(b);
+    } else if (state === "dot") {
+      if (b === 13) state = "dotcr";
+      else if (b === 10) content.push(46), lineEndBare();
+      else (state = "mid"), content.push(b);
+    } else {
+      if (b === 10) {
+        if (!soft) return { content, done: true, rest: input.subarray(i + 1), bareLf };
+        content.push(46, 13, 10);
+        state = "start";
+        soft = false;
+      } else {
+        content.push(13, b);
+        state = b === 13 ? "cr" : "mid";
+      }
+    }
+  }
+  return { content, done: false, rest: new Uint8Array(0), bareLf };
+}
+
 /** Message text made of CRLF lines, many starting with dots. */
 const crlfText = fc.array(fc.oneof(fc.constantFrom("", ".", "..", ". x", ".hidden", "From x", "a.b"), fc.string({ unit: fc.constantFrom("a", ".", " ", "é") , maxLength: 6 })), { maxLength: 8 }).map((lines) => lines.map((l) => l + "\r\n").join(""));
 
@@ -35,6 +86,20 @@ describe("DotDecoder", () => {
         assert.equal(dec.decode(r.content), text);
         assert.equal(dec.decode(r.rest), "NOOP\r\n");
       }),
+    );
+  });
+  it("agrees with the octet-by-octet state machine on any octets, whatever the chunking", () => {
+    const octets = fc.array(fc.constantFrom(13, 10, 46, 0x61, 0x20, 0xc3), { maxLength: 200 }).map((a) => Uint8Array.from(a));
+    fc.assert(
+      fc.property(octets, fc.array(fc.nat(), { maxLength: 8 }), (wire, cuts) => {
+        const want = referenceDecode(wire);
+        const got = decodeChunked(wire, cuts);
+        assert.equal(got.done, want.done);
+        assert.deepEqual([...got.content], want.content);
+        assert.deepEqual([...got.rest], [...want.rest]);
+        assert.equal(got.decoder.bareLineFeeds, want.bareLf);
+      }),
+      { numRuns: 2000 },
     );
   });
   it("an empty message is a lone dot line", () => {

@@ -123,6 +123,22 @@ describe("FileNoteStore durability", () => {
     assert.equal((await m2.add([note()])).added[0]!.uid, 4, "uidNext survived");
     await s2.close();
   });
+  it("sizes and silence marks set after the last durable change still reach the disk at release", async () => {
+    const dir = tmp();
+    const s1 = await FileNoteStore.open(dir, { now });
+    const m1 = await s1.open("lucy");
+    const added = (await m1.add([note(), note(), note()])).added;
+    for (const n of added) {
+      await m1.setSize(n.uid, 100 + n.uid);
+      await m1.setSilenced(n.uid);
+    }
+    await s1.release(m1); // only cache ops since the add: they are gathered in memory until here
+    await s1.close();
+    const s2 = await FileNoteStore.open(dir, { now });
+    const m2 = await s2.open("lucy");
+    assert.deepEqual(m2.list().map((n) => [n.uid, n.size, n.silenced]), added.map((n) => [n.uid, 100 + n.uid, true]));
+    await s2.close();
+  });
   it("compaction keeps the mailbox identical and drops old segments", async () => {
     const dir = tmp();
     const s1 = await FileNoteStore.open(dir, { now, segmentBytes: 4096, compactAfterBytes: 2048 });

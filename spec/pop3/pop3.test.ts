@@ -168,6 +168,23 @@ describe("POP3 shim (shims §2.3)", () => {
     c.close();
   });
 
+  it("POP-7 RETR answers at once with the first page's exact size, while the login's size queries and Silences are still pending", async () => {
+    const { rna, store, port } = await env();
+    let release!: () => void;
+    store.backgroundGate = new Promise((r) => (release = r));
+    rna.queue("lucy", makeNote(store, "lucy", MSG(1), { size: 99999 }), makeNote(store, "lucy", MSG(2), { size: 99999 }));
+    const c = await login(port);
+    const exact = (i: number) => new TextEncoder().encode(MSG(i)).byteLength;
+    // Waiting for every size (or queueing behind them) would wait for the gate, i.e. forever.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const r = await Promise.race([body(c, "RETR 2"), new Promise<never>((_, no) => (timer = setTimeout(() => no(new Error("RETR waited for the background work")), 5000)))]).finally(() => clearTimeout(timer));
+    assert.equal(r.status, `+OK ${exact(2)} octets`);
+    assert.equal(r.data, MSG(2));
+    release();
+    assert.equal(await one(c, "STAT"), `+OK 2 ${exact(1) + exact(2)}`);
+    c.close();
+  });
+
   it("POP-5 while the store is unreachable the notification's size is used", async () => {
     const { rna, store, port } = await env();
     const n = makeNote(store, "lucy", MSG(1), { size: 1234 });
@@ -285,6 +302,60 @@ describe("POP3 shim (shims §2.3)", () => {
     await one(c, "QUIT");
     assert.ok(store.commands("commandRetrieve").every((r) => r.kind === "commandRetrieve" && !(r.value.type === 3 && r.value.length > 0)));
     assert.equal(store.messages.get(hexIdentifier(n.notification.identifier))!.pinned, false);
+  });
+});
+
+describe("POP3 shim faults", () => {
+  for (const [name, status] of Object.entries(RnaqpStatus).filter(([n]) => n !== "noerror" && n !== "errornotauthenticated")) {
+    it(`the RNA answering RetrieveAndClear with ${name} gives -ERR [SYS/TEMP] and no lock is left behind`, async () => {
+      const { rna, port, notes } = await env();
+      rna.retrieveStatus = status;
+      const c = await LineClient.connect(port);
+      await c.line();
+      await one(c, "USER lucy");
+      assert.match(await one(c, "PASS pw"), /^-ERR \[SYS\/TEMP\]/);
+      c.close();
+      const release = notes.lock("lucy", "pop3");
+      assert.ok(release, "lock released");
+      release();
+    });
+  }
+  for (const [name, status] of Object.entries(MsrapStatus).filter(([n]) => !["noerror", "errornosuchmessage"].includes(n))) {
+    it(`the store answering Retrieve with ${name} gives RETR -ERR [SYS/TEMP]; the message stays`, async () => {
+      const { rna, store, port, notes } = await env();
+      const n = makeNote(store, "lucy", MSG(1));
+      rna.queue("lucy", n);
+      const c = await login(port);
+      await one(c, "STAT");
+      store.messages.get(hexIdentifier(n.notification.identifier))!.retrieveStatus = status;
+      assert.match(await one(c, "RETR 1"), /^-ERR \[SYS\/TEMP\]/);
+      assert.match(await one(c, "NOOP"), /^\+OK/);
+      await one(c, "QUIT");
+      assert.equal((await notes.open("lucy")).list().length, 1);
+    });
+  }
+  it("a slow RNA (no answer) gives -ERR [SYS/TEMP] after the response timeout", async () => {
+    const { rawServer } = await import("../helpers/raw-peer.ts");
+    const silent = await rawServer(async () => {});
+    cleanups.push(() => silent.close());
+    const notes = new MemoryNoteStore();
+    const { Im2000Pop3Backend } = await import("../../src/pop3/im2000-backend.ts");
+    const backend = new Im2000Pop3Backend({ rna: { kind: "address", host: "127.0.0.1", port: silent.port }, rnaResponseTimeoutMs: 300, stores: {}, notes, pageSize: 1024, log: (await import("../../src/util/log.ts")).silentLogger });
+    const r = await backend.login("lucy", "pw");
+    assert.deepEqual([r.ok, !r.ok && r.reason], [false, "temp"]);
+  });
+  it("a client dropping in the middle of RETR deletes nothing", async () => {
+    const { rna, store, port, notes } = await env({ pageSize: 1024 });
+    const n = makeNote(store, "lucy", "Subject: big\r\n\r\n" + "z".repeat(3_000_000) + "\r\n");
+    rna.queue("lucy", n);
+    const c = await login(port);
+    await one(c, "DELE 1").then(() => one(c, "RSET"));
+    await c.send("RETR 1");
+    assert.match((await c.line())!, /^\+OK/);
+    c.close();
+    await waitFor(async () => notes.lock("lucy", "pop3") !== undefined, "the session to end");
+    assert.equal(store.commands("commandUnPin").length, 0);
+    assert.equal((await notes.open("lucy")).list().length, 1);
   });
 });
 

@@ -315,6 +315,40 @@ describe("SMTP submission shim (shims §2.1)", () => {
     assert.deepEqual(store.aborted, []);
   });
 
+  it("SUB-10 a store that does not answer the envelope in time: DATA gets 451 4.4.1 and nothing is stored", async () => {
+    const { store, port } = await fresh({ envelopeDelayMs: 1500 }, { envelopeTimeoutMs: 300 });
+    const c = await login(port);
+    await c.cmd("MAIL FROM:<a@b.c>");
+    await c.cmd("RCPT TO:<x@y.z>");
+    assert.match((await c.cmd("DATA")).text, /^451 4\.4\.1/);
+    assert.equal((await c.cmd("NOOP")).code, 250, "the SMTP session goes on");
+    assert.equal(store.messages.length, 0);
+    c.close();
+  });
+
+  it("SUB-10 a slowly arriving message keeps the store's idle timer from firing (partial chunks)", async () => {
+    // The store's own idle timeout is 1 s (the testMode floor); the client pauses longer than that.
+    const store = await FakeStore.start({}, { idleTimeoutMs: 1000 });
+    const smtp = await startSmtpService({ role: "submission", hostname: "h", listen: [{ host: "127.0.0.1", port: 0 }], store: { kind: "address", host: "127.0.0.1", port: store.port }, flushIdleMs: 300, testMode: true });
+    stopAll.push(() => smtp.close(), () => store.stop());
+    const c = await login(smtp.ports[0]!.port);
+    await c.cmd("MAIL FROM:<a@b.c>");
+    await c.cmd("RCPT TO:<x@y.z>");
+    assert.equal((await c.cmd("DATA")).code, 354);
+    // A steady trickle, faster than the flush interval, for longer than the store's idle timeout.
+    let expected = "";
+    for (let i = 0; i < 14; i++) {
+      await c.write(`line ${i}\r\n`);
+      expected += `line ${i}\r\n`;
+      await new Promise((r) => setTimeout(r, 200)); // a slow client: the point of this test
+    }
+    const r = await c.cmd(".");
+    assert.equal(r.code, 250, r.text);
+    assert.equal(dec.decode(store.messages[0]!.data), expected);
+    assert.ok(store.commands("commandSubmitMsgChunk").length >= 3, "partial chunks were sent while waiting");
+    c.close();
+  });
+
   it("a client dropping mid-DATA submits nothing", async () => {
     const { store, port } = await fresh();
     const c = await login(port);

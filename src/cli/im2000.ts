@@ -17,15 +17,18 @@ import type { ServiceLocation } from "../im2000/types.ts";
 import { hashPassword } from "../peers/auth.ts";
 import { ConfigError, parseConfig } from "../peers/config.ts";
 import { startPeers } from "../peers/peers.ts";
-import { fromHex, toHex } from "../peers/store/engine.ts";
+import { SHIM_DEFAULTS, startShims, type ShimsConfig, type ShimsHandle } from "./serve-shims.ts";
+import { fromHex, toHex } from "../util/bytes.ts";
 
 const HELP = `im2000 — reference IM2000 peers and a command-line MUA
 
 Usage:
-  im2000 serve [--data DIR] [--config FILE] [--tls-cert PEM --tls-key PEM] [--test-mode]
+  im2000 serve [--data DIR] [--config FILE] [--tls-cert PEM --tls-key PEM] [--test-mode] [--no-shims]
       Starts the message store (MSOAP 8192, MSRAP 8193) and the RNA (RNASP 3181, RNAQP 3182)
-      on 127.0.0.1; with a certificate also the TLS endpoints (ports + 1000). On first run
-      creates DIR (default ./im2000-data) with config.json and demo accounts, and prints them.
+      on 127.0.0.1; with a certificate also the TLS endpoints (ports + 1000). When config.json
+      has a "shims" section, also the SMTP submission shim (1587; 1465 implicit TLS), the list
+      relay (2525) and the POP3 shim (1110; 1995 implicit TLS). On first run creates DIR
+      (default ./im2000-data) with config.json, the shims and demo accounts, and prints them.
   im2000 send [--store H:P] --user U [--to MAILBOX]... [--list NAME]... [--lifetime SECONDS] [FILE]
       Submits FILE (or standard input) over MSOAP; prints the originator identifier.
   im2000 track  [--store H:P] --user U ID     Per-recipient notification/read/pinned status.
@@ -48,7 +51,7 @@ interface Parsed {
   readonly rest: string[];
 }
 
-const FLAGS = new Set(["--help", "-h", "--test-mode", "--version"]);
+const FLAGS = new Set(["--help", "-h", "--test-mode", "--no-shims", "--version"]);
 
 function parse(argv: string[]): Parsed {
   const opts = new Map<string, string[]>();
@@ -141,11 +144,15 @@ async function firstRun(dataDir: string): Promise<string> {
   if ((await readFileIfExists(configFile)) !== undefined) return configFile;
   await mkdirp(dataDir);
   const pw = () => toHex(randomBytes(9));
-  const creds = { alice: pw(), bob: pw(), lucy: pw() };
+  const creds = { alice: pw(), bob: pw(), lucy: pw(), relay: pw() };
   const config = {
     testMode: false,
     store: {
-      accounts: { alice: { passwordHash: await hashPassword(creds.alice), displayLabel: "Alice" }, bob: { passwordHash: await hashPassword(creds.bob), displayLabel: "Bob" } },
+      accounts: {
+        alice: { passwordHash: await hashPassword(creds.alice), displayLabel: "Alice" },
+        bob: { passwordHash: await hashPassword(creds.bob), displayLabel: "Bob" },
+        relay: { passwordHash: await hashPassword(creds.relay), displayLabel: "List relay" },
+      },
       lists: { announce: { submit: "authenticated", scan: "anyone" } },
     },
     rna: {
@@ -153,12 +160,20 @@ async function firstRun(dataDir: string): Promise<string> {
       mailboxes: { "lucy@example.org": { readers: ["lucy"] } },
     },
     routes: {},
+    // The shims started next to the peers (src/cli/serve-shims.ts; docs/serve.md).
+    shims: {
+      hostname: "localhost",
+      submission: { listen: SHIM_DEFAULTS.submission },
+      relay: { listen: SHIM_DEFAULTS.relay, listDomains: ["lists.example.org"], gatewayAccount: "relay", gatewayPasswordFile: "relay-secret" },
+      pop3: { listen: SHIM_DEFAULTS.pop3, stateDir: "pop3-state" },
+    },
   };
   await writeFileAtomic(configFile, JSON.stringify(config, null, 2) + "\n");
+  await writeFileAtomic(path.join(dataDir, "relay-secret"), creds.relay + "\n");
   const text = `# Demo credentials created by \`im2000 serve\` (keep this file private).\nstore (MSOAP) account alice password ${creds.alice}\nstore (MSOAP) account bob   password ${creds.bob}\nRNA (RNAQP) account lucy  password ${creds.lucy}  (reads lucy@example.org)\n`;
   await writeFileAtomic(path.join(dataDir, "demo-credentials.txt"), text);
   await chmod(path.join(dataDir, "demo-credentials.txt"), 0o600);
-  await writeStdout(`First run: created ${configFile} and demo accounts:\n${text.split("\n").slice(1).join("\n")}\nTry:\n  export IM2000_PASSWORD=${creds.alice}\n  printf 'Subject: hi\\r\\n\\r\\nhello\\r\\n' | im2000 send --user alice --to lucy@example.org\n  IM2000_PASSWORD=${creds.lucy} im2000 notifications --user lucy\n  im2000 fetch <identifier from the notification>\n\n`);
+  await writeStdout(`First run: created ${configFile} and demo accounts:\n${text.split("\n").slice(1).join("\n")}\nTry the IM2000 MUA:\n  export IM2000_PASSWORD=${creds.alice}\n  printf 'Subject: hi\\r\\n\\r\\nhello\\r\\n' | im2000 send --user alice --to lucy@example.org\n  IM2000_PASSWORD=${creds.lucy} im2000 notifications --user lucy\n  im2000 fetch <identifier from the notification>\nOr old mail clients through the shims:\n  swaks -s 127.0.0.1 -p 1587 -a PLAIN -au alice -ap ${creds.alice} -f alice@example.net -t lucy@example.org\n  curl -u lucy:${creds.lucy} pop3://127.0.0.1:1110/1\n\n`);
   return configFile;
 }
 
@@ -191,12 +206,22 @@ async function serve(p: Parsed): Promise<void> {
     .map(([k, v]) => `${k}=${v!.host}:${v!.port}`)
     .join(" ");
   await writeStdout(`im2000 peers ready (${runtimeVersion()}, data ${dataDir}): ${list}\n`);
+  let shims: ShimsHandle | undefined;
+  if (json.shims !== undefined && !p.opts.has("--no-shims")) {
+    try {
+      shims = await startShims(json.shims as ShimsConfig, { msoap: a.msoap!, rnaqp: a.rnaqp! }, { dataDir, configDir: path.dirname(path.resolve(configFile)), tls: config.tls ? { cert: await readText(config.tls.cert), key: await readText(config.tls.key) } : undefined, testMode: config.testMode, log });
+    } catch (e) {
+      await peers.close();
+      throw e;
+    }
+    await writeStdout(`im2000 shims ready: ${shims.ports.map((s) => `${s.name}=${s.host}:${s.port}`).join(" ")}\n`);
+  }
   let stopping = false;
   onTerminate((sig) => {
     if (stopping) return;
     stopping = true;
     log.log("info", "serve.stopping", { signal: sig });
-    peers.close().then(
+    (shims?.close() ?? Promise.resolve()).then(() => peers.close()).then(
       () => {
         log.log("info", "serve.stopped");
         exit(0);
@@ -267,9 +292,13 @@ async function main(): Promise<void> {
       const c = await RnaqpClient.connect(target(p, "--rna", "127.0.0.1:3182"));
       try {
         await c.authenticate(need(p, "--user"), password(p));
+        // C-5: stores re-notify until silenced, so one poll may hold the same identifier twice.
+        const seen = new Set<string>();
         const n = await c.pollAll(async (batch) => {
           for (const x of batch) {
             const y = x.notification;
+            if (seen.has(toHex(y.identifier))) continue;
+            seen.add(toHex(y.identifier));
             await writeStdout(`${toHex(y.identifier)} to=${y.recipient.localpart}@${y.recipient.domain.join(".")} sender=${JSON.stringify(y.sender)} size=${y.size ?? "?"} store=${locationText(y.storeclear)}${y.storessl ? ` storessl=${locationText(y.storessl)}` : ""} date=${new Date(x.date * 1000).toISOString()} from=${ipToString(x.submitter.address)}\n`);
           }
         });

@@ -27,6 +27,7 @@ Options (environment variable in brackets):
   --state-dir DIR        durable notification store (pop3)        [IM2000_SHIM_STATE_DIR]
   --hostname NAME        name in greetings         [IM2000_SHIM_HOSTNAME, default localhost]
   --idle-timeout S       client idle timeout       [IM2000_IDLE_TIMEOUT_S]
+  --peer-timeout S       response timeout towards IM2000 peers   [IM2000_PEER_TIMEOUT_S]
   --max-recipients N     RCPTs per message (SUB-6) [IM2000_MAX_RECIPIENTS]
   --max-message-size N   octets (SIZE)             [IM2000_MAX_MESSAGE_SIZE]
   --chunk-size N         MSOAP chunk size (SUB-10) [IM2000_CHUNK_SIZE]
@@ -100,6 +101,8 @@ async function main(): Promise<void> {
   const tls = certFile !== undefined && keyFile !== undefined ? { cert: readTextSync(certFile), key: readTextSync(keyFile) } : undefined;
   const testMode = on("test-mode", "IM2000_TEST_MODE");
   const idle = int(get("idle-timeout", "IM2000_IDLE_TIMEOUT_S"), "idle-timeout");
+  const peerTimeout = int(get("peer-timeout", "IM2000_PEER_TIMEOUT_S"), "peer-timeout");
+  const peerTimeoutMs = peerTimeout !== undefined ? Math.max(1, peerTimeout) * 1000 : undefined;
   const level = (p.opts.get("log-level") ?? (p.flags.has("trace") ? "debug" : "info")) as LogLevel;
   const log = createLogger((l) => writeStderr(l + "\n"), level);
   const lifetime = int(get("lifetime", "IM2000_LIFETIME_S"), "lifetime");
@@ -116,6 +119,8 @@ async function main(): Promise<void> {
       tls,
       rna: parseEndpoint(rnaqp, "rnaqp"),
       notes,
+      rnaResponseTimeoutMs: peerTimeoutMs,
+      stores: { responseTimeoutMs: peerTimeoutMs },
       idleTimeoutMs: idle !== undefined ? idle * 1000 : undefined,
       allowPlainAuthWithoutTls: on("allow-plain-auth", "IM2000_ALLOW_PLAIN_AUTH"),
       traceWire: p.flags.has("trace"),
@@ -156,6 +161,7 @@ async function main(): Promise<void> {
     maxRecipients: int(get("max-recipients", "IM2000_MAX_RECIPIENTS"), "max-recipients"),
     maxMessageSize: int(get("max-message-size", "IM2000_MAX_MESSAGE_SIZE"), "max-message-size"),
     chunkSize: int(get("chunk-size", "IM2000_CHUNK_SIZE"), "chunk-size"),
+    storeResponseTimeoutMs: peerTimeoutMs,
     lifetimeSeconds: lifetime,
     allowPlainAuthWithoutTls: on("allow-plain-auth", "IM2000_ALLOW_PLAIN_AUTH"),
     allowAnonymousSubmission: on("allow-anonymous", "IM2000_ALLOW_ANONYMOUS"),

@@ -442,6 +442,13 @@ export function encode<T>(codec: Codec<T>, v: T, framed = false, id = codec.id):
   return w.finish(framed);
 }
 
+/** Like encode(), as parts for a gathered write (large payloads by reference, not copied). */
+export function encodeParts<T>(codec: Codec<T>, v: T, framed = false, id = codec.id): Uint8Array[] {
+  const w = new DerWriter();
+  codec.encode(w, v, id);
+  return w.finishParts(framed);
+}
+
 /**
  * Decodes exactly one value filling all of `bytes`. Throws only DerSyntaxError or DerSchemaError;
  * the path of any error starts with `root`.

@@ -178,12 +178,7 @@ export class DerWriter {
     const total = this.#total;
     const prefix = framed ? 4 : 0;
     const out = new Uint8Array(prefix + total);
-    if (framed) {
-      out[0] = total >>> 24;
-      out[1] = (total >>> 16) & 0xff;
-      out[2] = (total >>> 8) & 0xff;
-      out[3] = total & 0xff;
-    }
+    if (framed) writeFrameLength(out, total);
     let p = prefix;
     const ops = this.#ops;
     const arena = this.#arena;
@@ -205,6 +200,53 @@ export class DerWriter {
     }
     return out;
   }
+
+  /**
+   * The encoding as a list of buffers to send with one gathered write: the small octets
+   * (identifiers, lengths, primitive contents) copied once into one buffer, and every large
+   * OCTET STRING content passed by reference, not copied at all. Concatenated, the parts equal
+   * finish(framed).
+   */
+  finishParts(framed = false): Uint8Array[] {
+    if (this.#openOps.length !== 0) throw new Error("DerWriter.finishParts with unclosed elements");
+    let refBytes = 0;
+    for (const r of this.#refs) refBytes += r.byteLength;
+    if (refBytes === 0) return [this.finish(framed)];
+    const total = this.#total;
+    const prefix = framed ? 4 : 0;
+    const small = new Uint8Array(prefix + total - refBytes);
+    if (framed) writeFrameLength(small, total);
+    const parts: Uint8Array[] = [];
+    let p = prefix;
+    let cut = 0;
+    const ops = this.#ops;
+    const arena = this.#arena;
+    for (let i = 0; i < ops.length; i += 3) {
+      const k = ops[i]!;
+      if (k === OP_ARENA) {
+        const s = ops[i + 1]!;
+        const n = ops[i + 2]!;
+        small.set(arena.subarray(s, s + n), p);
+        p += n;
+      } else if (k === OP_REF) {
+        if (p > cut) parts.push(small.subarray(cut, p));
+        cut = p;
+        parts.push(this.#refs[ops[i + 1]!]!);
+      } else {
+        p = writeLength(small, p, ops[i + 1]!);
+      }
+    }
+    if (p > cut) parts.push(small.subarray(cut, p));
+    return parts;
+  }
+}
+
+/** The 4-octet big-endian length prefix of im2000 §5. */
+function writeFrameLength(out: Uint8Array, total: number): void {
+  out[0] = total >>> 24;
+  out[1] = (total >>> 16) & 0xff;
+  out[2] = (total >>> 8) & 0xff;
+  out[3] = total & 0xff;
 }
 
 export function lengthOfLength(len: number): number {

@@ -76,7 +76,7 @@ export class ClientSession<C extends Alternative, R extends Alternative> {
     this.#busy = true;
     this.#idle = new Promise((r) => (this.#markIdle = r));
     try {
-      await this.conn.write(this.protocol.encodeCommand(cmd)).catch((e: Error) => {
+      await this.conn.writev(this.protocol.encodeCommandParts(cmd)).catch((e: Error) => {
         throw new Im2000TransportError("closed", `${this.protocol.name}: write failed: ${e.message}`);
       });
       const rsp = await this.#readResponse();

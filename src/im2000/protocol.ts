@@ -11,6 +11,7 @@ import {
   decode,
   DerSchemaError,
   encode,
+  encodeParts,
   enumerated,
   explicit,
   req,
@@ -63,6 +64,9 @@ export interface Protocol<C extends Alternative, R extends Alternative, S extend
   /** Encodes a command PDU; framed (4-octet length prefix) unless told otherwise. */
   encodeCommand(cmd: Command<C>, framed?: boolean): Uint8Array;
   encodeResponse(rsp: Response<R>, framed?: boolean): Uint8Array;
+  /** Framed encodings as parts for a gathered write (message data is not copied). */
+  encodeCommandParts(cmd: Command<C>): Uint8Array[];
+  encodeResponseParts(rsp: Response<R>): Uint8Array[];
   /** Decodes one unframed PDU; throws only DerSyntaxError / DerSchemaError. */
   decodePdu(pdu: Uint8Array): Pdu<C, R>;
   /** `Response{forceabort, status, responsedata = ResponseNull}` (§7, §18 C-1). */
@@ -108,6 +112,8 @@ export function defineProtocol<C extends Alternative, R extends Alternative, S e
     pduCodec,
     encodeCommand: (cmd, framed = true) => encode(commandCodec, cmd, framed, COMMAND_ID),
     encodeResponse: (rsp, framed = true) => encode(responseCodec, rsp, framed, RESPONSE_ID),
+    encodeCommandParts: (cmd) => encodeParts(commandCodec, cmd, true, COMMAND_ID),
+    encodeResponseParts: (rsp) => encodeParts(responseCodec, rsp, true, RESPONSE_ID),
     decodePdu(pdu) {
       const first = pdu.byteLength > 0 ? pdu[0] : undefined;
       if (first === COMMAND_ID) return { kind: "command", value: decode(commandCodec, pdu, commandName, COMMAND_ID) };

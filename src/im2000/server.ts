@@ -16,6 +16,7 @@ import { listen, ReadTimeoutError, type Conn, type Listener, type TlsServerOptio
 import { isDerError } from "../der/mod.ts";
 import type { Logger } from "../util/log.ts";
 import { silentLogger } from "../util/log.ts";
+import { settleWithin } from "../util/settle.ts";
 import { DEFAULT_MAX_PDU, FrameReader, FrameTooLargeError } from "./framing.ts";
 import type { Alternative, Command, Protocol, Response } from "./protocol.ts";
 
@@ -128,7 +129,7 @@ export class Im2000Server<C extends Alternative, R extends Alternative> {
 
   async #send(s: ServerSession, rsp: Response<R>): Promise<boolean> {
     try {
-      await s.conn.write(this.protocol.encodeResponse(rsp));
+      await s.conn.writev(this.protocol.encodeResponseParts(rsp));
       return true;
     } catch {
       return false;
@@ -265,16 +266,8 @@ export class Im2000Server<C extends Alternative, R extends Alternative> {
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
     for (const w of this.#wakers) w();
     this.#wakers.clear();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(this.#loops),
-      new Promise<void>((r) => {
-        timer = setTimeout(() => {
-          for (const s of this.#sessions) s.conn.destroy();
-          r();
-        }, graceMs);
-      }),
-    ]);
-    if (timer !== undefined) clearTimeout(timer);
+    await settleWithin(this.#loops, graceMs, () => {
+      for (const s of this.#sessions) s.conn.destroy();
+    });
   }
 }

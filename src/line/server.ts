@@ -5,6 +5,7 @@
 import { listen, type Conn, type Listener, type TlsServerOptions } from "../runtime/net.ts";
 import type { Logger } from "../util/log.ts";
 import { silentLogger } from "../util/log.ts";
+import { settleWithin } from "../util/settle.ts";
 import { LineConnection, type LineLimits } from "./connection.ts";
 
 export interface LineServerOptions {
@@ -97,16 +98,8 @@ export class LineServer {
     this.#stopping = true;
     await Promise.all(this.#listeners.map((l) => l.close()));
     for (const s of this.#sessions) s.requestShutdown();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(this.#running),
-      new Promise<void>((r) => {
-        timer = setTimeout(() => {
-          for (const s of this.#sessions) s.conn.destroy();
-          r();
-        }, graceMs);
-      }),
-    ]);
-    if (timer !== undefined) clearTimeout(timer);
+    await settleWithin(this.#running, graceMs, () => {
+      for (const s of this.#sessions) s.conn.destroy();
+    });
   }
 }

@@ -7,6 +7,7 @@ import { alt, boolean, choice, decode, encode, octets, opt, req, sequence, seque
 import { Notification } from "../im2000/types.ts";
 import type { MailboxChange, NewNote, NoteMailbox, SavedNote } from "./notes.ts";
 import { hexIdentifier, TOMBSTONE_SECONDS } from "./notes.ts";
+import { fromHex } from "../util/bytes.ts";
 
 /** The journal record schema (DER, like everything else on our wires and disks). */
 export const NoteOp = choice("NoteOp", [
@@ -230,10 +231,4 @@ export class MailboxState implements NoteMailbox {
 
 function freeze(n: MutableNote): SavedNote {
   return { uid: n.uid, identifier: n.identifier, notification: n.notification, date: n.date, size: n.size, flags: n.flags, silenced: n.silenced };
-}
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }

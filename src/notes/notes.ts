@@ -82,8 +82,5 @@ export interface NoteStore {
 /** C-5: tombstones are kept this long. */
 export const TOMBSTONE_SECONDS = 90 * 24 * 3600;
 
-export function hexIdentifier(id: Uint8Array): string {
-  let s = "";
-  for (const b of id) s += b.toString(16).padStart(2, "0");
-  return s;
-}
+/** UIDL / logs: the identifier in lower-case hex. */
+export { toHex as hexIdentifier } from "../util/bytes.ts";

@@ -11,8 +11,10 @@ export interface Pop3Maildrop {
   /**
    * Content of message n: the whole message, or only its header section. Fails (ok: false) only
    * when nothing could be fetched (POP-12); a withdrawn message yields a placeholder (POP-11).
+   * `size` is the exact size of what `body` will yield, when the first page already told it
+   * (so RETR can answer without waiting for every message's size).
    */
-  open(n: number, part: "all" | "headers"): Promise<{ readonly ok: true; readonly body: AsyncIterable<Uint8Array> } | { readonly ok: false; readonly detail: string }>;
+  open(n: number, part: "all" | "headers"): Promise<{ readonly ok: true; readonly body: AsyncIterable<Uint8Array>; readonly size?: number } | { readonly ok: false; readonly detail: string }>;
   /** The UPDATE state (POP-9): un-pin and remove these; returns how many could not be removed. */
   update(marked: readonly number[]): Promise<number>;
   /** Releases the lock and every IM2000 session (no un-pinning: POP-10). */

@@ -39,14 +39,15 @@ class NotesMaildrop implements Pop3Maildrop {
 
   sizes(): Promise<readonly number[]> {
     this.#sizes ??= (async () => {
-      await this.#access.settled();
+      await this.#access.sizesKnown();
       return Promise.all(this.#notes.map((note) => this.#access.size(note)));
     })();
     return this.#sizes;
   }
 
-  async open(n: number, part: "all" | "headers"): Promise<{ ok: true; body: AsyncIterable<Uint8Array> } | { ok: false; detail: string }> {
-    const it = this.#access.content(this.#notes[n - 1]!, part === "all" ? RetrievalType.all : RetrievalType.headersonly);
+  async open(n: number, part: "all" | "headers"): Promise<{ ok: true; body: AsyncIterable<Uint8Array>; size?: number } | { ok: false; detail: string }> {
+    let size: number | undefined;
+    const it = this.#access.content(this.#notes[n - 1]!, part === "all" ? RetrievalType.all : RetrievalType.headersonly, (s) => (size = s));
     let first: IteratorResult<Uint8Array>;
     try {
       first = await it.next(); // ref: shims POP-12 — fail before the +OK if nothing can be fetched
@@ -59,7 +60,7 @@ class NotesMaildrop implements Pop3Maildrop {
       yield first.value;
       yield* it;
     }
-    return { ok: true, body: body() };
+    return { ok: true, body: body(), size };
   }
 
   async update(marked: readonly number[]): Promise<number> {

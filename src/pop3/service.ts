@@ -23,6 +23,8 @@ export interface Pop3ServiceConfig {
   readonly locate?: LocateOptions;
   readonly notes: NoteStore;
   readonly stores?: Omit<StorePoolOptions, "log">;
+  /** Response timeout towards the RNA (default 60 s). */
+  readonly rnaResponseTimeoutMs?: number;
   readonly pageSize?: number;
   readonly maxLineLength?: number;
   readonly idleTimeoutMs?: number;
@@ -77,6 +79,7 @@ export async function startPop3Service(c: Pop3ServiceConfig): Promise<Pop3Servic
       const backend = new Im2000Pop3Backend({
         rna: c.rna,
         locate: c.locate,
+        rnaResponseTimeoutMs: c.rnaResponseTimeoutMs,
         stores: { ...c.stores, locate: c.stores?.locate ?? c.locate },
         notes: c.notes,
         pageSize: c.pageSize ?? POP3_DEFAULTS.pageSize,

@@ -266,7 +266,8 @@ export class Pop3Session {
     const d = this.#maildrop!;
     const opened = await d.open(n, "all"); // ref: shims POP-7, POP-11, POP-12
     if (!opened.ok) return this.#error(`[SYS/TEMP] ${opened.detail}`);
-    return { kind: "stream", status: `+OK ${(await d.sizes())[n - 1]} octets`, body: opened.body };
+    // The first page's size is the exact MSRAP size (POP-5): no need to wait for every size.
+    return { kind: "stream", status: `+OK ${opened.size ?? (await d.sizes())[n - 1]} octets`, body: opened.body };
   }
 
   async #top(args: string): Promise<Pop3Step> {

@@ -6,8 +6,10 @@
 // - Login authenticates at the RNA with the client's own credentials (POP-1, IMAP-1), then takes
 //   the maildrop lock, then repeats RetrieveAndClear until an empty answer (§18 C-10), saving each
 //   batch durably before asking for the next, and closes that short RNAQP session.
-// - Silence and size queries run after login, in the background; commands that need sizes wait
-//   for them. A failed Silence is retried at the next login (POP-3).
+// - Size queries, then Silence, run after login in the background on a session of their own
+//   (store-pool.ts lanes); commands that need every size (STAT, LIST) wait for the size queries
+//   only, and a retrieval never waits for either. A failed Silence is retried at the next login
+//   (POP-3).
 // - Content is streamed page by page; nothing holds a whole message (POP-7) or writes one to disk
 //   (POP-13).
 
@@ -20,7 +22,7 @@ import { RnaqpStatus } from "../im2000/rnaqp.ts";
 import type { NewNote, NoteMailbox, NoteStore, SavedNote } from "../notes/notes.ts";
 import { idForLog, type Logger } from "../util/log.ts";
 import { placeholderParts } from "./placeholder.ts";
-import { StorePool, StoreUnavailableError, type StorePoolOptions } from "./store-pool.ts";
+import { StorePool, StoreUnavailableError, type Lane, type StorePoolOptions } from "./store-pool.ts";
 
 export { StoreUnavailableError } from "./store-pool.ts";
 
@@ -95,6 +97,7 @@ export class ReaderAccess {
   /** Identifiers the store says are gone (POP-11): shown as placeholders. */
   readonly #withdrawn = new Set<number>();
   #background: Promise<void> = Promise.resolve();
+  #sizesKnown: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(o: ReaderOptions, account: string, mailbox: NoteMailbox, release: (() => void) | undefined) {
@@ -118,14 +121,22 @@ export class ReaderAccess {
     return saved;
   }
 
-  /** Starts Silence for everything not yet silenced and size queries for unknown sizes. */
+  /** Starts size queries for unknown sizes, then Silence for everything not yet silenced. */
   afterLogin(): void {
     const notes = this.mailbox.list();
     const dups = this.#duplicates;
     this.#duplicates = [];
+    // Sizes first: STAT and LIST wait for them (POP-5); Silence only has to happen (POP-3). One
+    // request at a time (the lane is one session anyway), so 10,000 notes are not 10,000
+    // pending promises.
+    const sizes = (async () => {
+      for (const n of notes) if (n.size === undefined) await this.size(n, "background").catch(() => 0);
+    })();
+    this.#sizesKnown = sizes;
     this.#background = (async () => {
-      await Promise.all([...notes.filter((n) => !n.silenced).map((n) => this.#silence(n)), ...dups.map((d) => this.#silenceDuplicate(d))]);
-      await Promise.all(notes.filter((n) => n.size === undefined).map((n) => this.size(n).catch(() => 0)));
+      await sizes;
+      for (const n of notes) if (!n.silenced) await this.#silence(n);
+      for (const d of dups) await this.#silenceDuplicate(d);
     })();
   }
 
@@ -147,7 +158,7 @@ export class ReaderAccess {
 
   async #silence(n: SavedNote): Promise<void> {
     try {
-      await this.#pool.with(n.notification, (c) => c.silence(n.identifier)); // ref: shims POP-3
+      await this.#pool.with(n.notification, (c) => c.silence(n.identifier), "background"); // ref: shims POP-3
       await this.mailbox.setSilenced(n.uid);
     } catch (e) {
       if (e instanceof Im2000StatusError && e.status === MsrapStatus.errornosuchmessage) {
@@ -161,7 +172,7 @@ export class ReaderAccess {
 
   async #silenceDuplicate(d: NewNote): Promise<void> {
     try {
-      await this.#pool.with(d.notification, (c) => c.silence(d.notification.identifier)); // ref: §18 C-5
+      await this.#pool.with(d.notification, (c) => c.silence(d.notification.identifier), "background"); // ref: §18 C-5
     } catch {
       // the saved copy's silence (or the next login) covers it
     }
@@ -170,6 +181,11 @@ export class ReaderAccess {
   /** Waits for the post-login Silence and size work. */
   settled(): Promise<void> {
     return this.#background;
+  }
+
+  /** Waits for the post-login size queries only (STAT, LIST, IMAP RFC822.SIZE). */
+  sizesKnown(): Promise<void> {
+    return this.#sizesKnown;
   }
 
   isWithdrawn(n: SavedNote): boolean {
@@ -181,12 +197,12 @@ export class ReaderAccess {
    * (Retrieve with length 0, which never changes the read status, §18 C-4); the placeholder's
    * size for a withdrawn message; the notification's own size only while the store is unreachable.
    */
-  async size(n: SavedNote): Promise<number> {
+  async size(n: SavedNote, lane: Lane = "foreground"): Promise<number> {
     const cached = this.mailbox.get(n.uid)?.size ?? n.size;
     if (cached !== undefined) return cached;
     if (this.#withdrawn.has(n.uid)) return placeholderSize(n);
     try {
-      const size = await this.#pool.with(n.notification, (c) => c.size(n.identifier, RetrievalType.all));
+      const size = await this.#pool.with(n.notification, (c) => c.size(n.identifier, RetrievalType.all), lane);
       await this.mailbox.setSize(n.uid, size);
       return size;
     } catch (e) {
@@ -203,9 +219,11 @@ export class ReaderAccess {
    * StoreUnavailableError before the first octet when the store cannot be reached (POP-12);
    * a withdrawn message yields the placeholder (POP-11). A failure after the first page throws
    * StoreUnavailableError too: the caller must then drop the client connection.
+   * `onSize` learns the representation's exact size before the first octet is yielded.
    */
-  async *content(n: SavedNote, type: RetrievalTypeValue): AsyncGenerator<Uint8Array> {
+  async *content(n: SavedNote, type: RetrievalTypeValue, onSize?: (size: number) => void): AsyncGenerator<Uint8Array> {
     if (this.#withdrawn.has(n.uid)) {
+      onSize?.(placeholderSize(n, type));
       yield* placeholderContent(n, type);
       return;
     }
@@ -218,13 +236,17 @@ export class ReaderAccess {
       } catch (e) {
         if (e instanceof Im2000StatusError && e.status === MsrapStatus.errornosuchmessage && offset === 0) {
           this.#withdrawn.add(n.uid);
+          onSize?.(placeholderSize(n, type));
           yield* placeholderContent(n, type);
           return;
         }
         if (e instanceof Im2000StatusError) throw new StoreUnavailableError(`${e.statusName} from the message store`);
         throw e;
       }
-      if (size < 0 && type === RetrievalType.all && n.size === undefined) void this.mailbox.setSize(n.uid, page.size);
+      if (size < 0) {
+        onSize?.(page.size);
+        if (type === RetrievalType.all && n.size === undefined) void this.mailbox.setSize(n.uid, page.size);
+      }
       size = page.size;
       if (page.data.byteLength > 0) yield page.data;
       offset += page.data.byteLength;
@@ -257,9 +279,9 @@ export class ReaderAccess {
   }
 }
 
-function placeholderSize(n: SavedNote): number {
+function placeholderSize(n: SavedNote, type: RetrievalTypeValue = RetrievalType.all): number {
   const p = placeholderParts(n);
-  return p.header.byteLength + p.body.byteLength;
+  return p.header.byteLength + (type === RetrievalType.all ? p.body.byteLength : 0);
 }
 
 function* placeholderContent(n: SavedNote, type: RetrievalTypeValue): Generator<Uint8Array> {

@@ -1,7 +1,9 @@
 // MSRAP sessions to the many message stores a reading shim talks to (shims §1.9: RNAQP to one RNA,
-// MSRAP to many stores, each named by its notifications). One session per store location,
-// reused for the length of one POP3/IMAP session, one transaction at a time, reconnected lazily
-// after a failure. TLS first when the notification names a TLS endpoint (`storessl`), falling back
+// MSRAP to many stores, each named by its notifications). Per store location, up to two sessions
+// ("lanes"), reused for the length of one POP3/IMAP session, each one transaction at a time,
+// reconnected lazily after a failure: the foreground lane carries what a client is waiting for
+// (Retrieve, UnPin), the background lane the work started at login (Silence and size queries for
+// every new notification, POP-3, POP-5), so a RETR never queues behind thousands of Silences. TLS first when the notification names a TLS endpoint (`storessl`), falling back
 // silently to `storeclear` (im2000 §18 C-7, C-8: allowed by default for MSRAP).
 
 import { encode } from "../der/mod.ts";
@@ -11,6 +13,7 @@ import { MsrapClient } from "../im2000/msrap-client.ts";
 import { ServiceLocation, type Notification } from "../im2000/types.ts";
 import type { TlsClientOptions } from "../runtime/net.ts";
 import type { Logger } from "../util/log.ts";
+import { Mutex } from "../util/mutex.ts";
 
 export interface StorePoolOptions {
   readonly locate?: LocateOptions;
@@ -30,22 +33,13 @@ export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
 }
 
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const r = this.#tail.then(fn);
-    this.#tail = r.then(
-      () => {},
-      () => {},
-    );
-    return r;
-  }
-}
-
 interface Entry {
   client: MsrapClient | undefined;
   readonly mutex: Mutex;
 }
+
+/** Which of a store's two sessions a request uses (see the top of this file). */
+export type Lane = "foreground" | "background";
 
 export class StorePool {
   readonly #o: StorePoolOptions;
@@ -82,9 +76,9 @@ export class StorePool {
    * protocol failures become StoreUnavailableError (and the session is dropped); status errors
    * (errornosuchmessage …) pass through as Im2000StatusError.
    */
-  async with<T>(n: Notification, fn: (c: MsrapClient) => Promise<T>): Promise<T> {
+  async with<T>(n: Notification, fn: (c: MsrapClient) => Promise<T>, lane: Lane = "foreground"): Promise<T> {
     if (this.#closed) throw new StoreUnavailableError("shim session is closing");
-    const key = StorePool.keyOf(n);
+    const key = `${lane === "background" ? "b" : "f"}${StorePool.keyOf(n)}`;
     let e = this.#entries.get(key);
     if (e === undefined) {
       e = { client: undefined, mutex: new Mutex() };

@@ -321,3 +321,26 @@ export class RandomAccessFile {
     await this.#h.close();
   }
 }
+
+/**
+ * mkdir -p whose result survives a power loss: every directory it creates is followed by an
+ * fsync of its parent, so the new entries are durable before anything is stored inside them.
+ */
+export async function mkdirpDurable(dir: string, mode = 0o700): Promise<void> {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while ((await stat(d)) === undefined) {
+    missing.push(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      await fsp.mkdir(m, { mode });
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EEXIST") throw e;
+    }
+    await fsyncDir(path.dirname(m));
+  }
+}

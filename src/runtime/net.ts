@@ -8,6 +8,7 @@
 
 import net from "node:net";
 import tls from "node:tls";
+import os from "node:os";
 
 export interface Endpoint {
   readonly address: string;
@@ -214,6 +215,24 @@ export class Conn implements Duplex {
     });
   }
 
+  /**
+   * Writes several buffers as one (corked, so they leave in as few segments as the kernel
+   * allows), without concatenating them first: large payloads are never copied.
+   */
+  writev(parts: readonly Uint8Array[]): Promise<void> {
+    if (parts.length === 1) return this.write(parts[0]!);
+    const s = this.#socket;
+    if (s.destroyed || !s.writable) return Promise.reject(new Error("connection closed"));
+    s.cork();
+    const writes: Promise<void>[] = [];
+    try {
+      for (const p of parts) writes.push(this.write(p));
+    } finally {
+      s.uncork();
+    }
+    return Promise.all(writes).then(() => {});
+  }
+
   /** Sends FIN after pending writes and waits (bounded) for the socket to close. */
   async end(graceMs = 2000): Promise<void> {
     const s = this.#socket;
@@ -335,13 +354,15 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   /** Implicit TLS from the first octet. */
   readonly tls?: TlsClientOptions;
+  /** Source address to connect from (e.g. a non-loopback address of this machine). */
+  readonly localAddress?: string;
 }
 
 /** Opens a TCP (or TLS) connection; rejects with ConnectError (code ECONNREFUSED, ETIMEDOUT, …). */
 export function connect(opts: ConnectOptions): Promise<Conn> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: opts.host, port: opts.port });
+    const s = net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new ConnectError(`connect to ${opts.host}:${opts.port} timed out`, "ETIMEDOUT"));
@@ -426,4 +447,16 @@ function stripV4Mapped(a: string): string {
 /** 4 for an IPv4 literal, 6 for IPv6, 0 otherwise. */
 export function ipVersion(s: string): 0 | 4 | 6 {
   return net.isIP(s) as 0 | 4 | 6;
+}
+
+/**
+ * This machine's own IPv4 addresses outside 127/8 (the conformance runner connects from one to
+ * check the "neither TLS nor loopback" rules of shims SUB-3 and POP-1 on a loopback-only host).
+ */
+export function nonLoopbackAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal && !isLoopbackAddress(a.address)) out.push(a.address);
+  }
+  return out;
 }

@@ -160,8 +160,16 @@ export interface ChildProcess {
   endStdin(): void;
 }
 
-export function spawn(cmd: string, argv: readonly string[], opts: Omit<SpawnOptions, "input" | "timeoutMs"> = {}): ChildProcess {
-  const p = child.spawn(cmd, argv, { cwd: opts.cwd, env: (opts.env ?? process.env) as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
+export interface LongRunningOptions extends Omit<SpawnOptions, "input" | "timeoutMs"> {
+  /**
+   * Start the child in a process group of its own, so that kill() reaches everything it started
+   * (a shell command line under test, `sh -c "npm run shim"`, forks grandchildren).
+   */
+  readonly processGroup?: boolean;
+}
+
+export function spawn(cmd: string, argv: readonly string[], opts: LongRunningOptions = {}): ChildProcess {
+  const p = child.spawn(cmd, argv, { cwd: opts.cwd, env: (opts.env ?? process.env) as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"], detached: opts.processGroup === true });
   let out = "";
   let err = "";
   const listeners = new Set<() => void>();
@@ -219,6 +227,14 @@ export function spawn(cmd: string, argv: readonly string[], opts: Omit<SpawnOpti
     },
     kill(signal = "SIGTERM") {
       try {
+        if (opts.processGroup === true && p.pid !== undefined) {
+          try {
+            process.kill(-p.pid, signal);
+            return;
+          } catch {
+            // the group is gone or the runtime does not support groups: signal the child itself
+          }
+        }
         p.kill(signal);
       } catch {
         // already gone

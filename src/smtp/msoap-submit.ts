@@ -7,6 +7,7 @@ import { MsoapStatus, SubmissionStatus } from "../im2000/msoap.ts";
 import type { Envelope, Submission } from "../im2000/msoap-client.ts";
 import type { MailBox } from "../im2000/types.ts";
 import { idForLog, type Logger } from "../util/log.ts";
+import { toHex } from "../util/bytes.ts";
 import type { SmtpMailbox } from "./address.ts";
 import type { MessageSink } from "./backend.ts";
 import type { MsoapLink } from "./msoap-link.ts";
@@ -28,12 +29,6 @@ export type BeginResult = { readonly ok: true; readonly sink: MessageSink } | { 
 /** SUB-7: an SMTP mailbox as an IM2000 MailBox. */
 export function toMailBox(m: SmtpMailbox): MailBox {
   return { localpart: m.localpart, domain: [...m.labels] };
-}
-
-export function hexId(id: Uint8Array): string {
-  let s = "";
-  for (const b of id) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 const TIMEOUT = Symbol("timeout");
@@ -92,7 +87,9 @@ class MsoapSink implements MessageSink {
   #failure: unknown;
   #done = false;
   #queue: Promise<void> = Promise.resolve();
-  #last = Date.now();
+  /** When the store last received a chunk (or the envelope): what its idle timer measures. */
+  #lastToStore = Date.now();
+  #offsetSeen = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #size = 0;
 
@@ -118,7 +115,10 @@ class MsoapSink implements MessageSink {
       if (this.#failure !== undefined || this.#done) return;
       try {
         await fn();
-        this.#last = Date.now();
+        if (this.#sub.offset !== this.#offsetSeen) {
+          this.#offsetSeen = this.#sub.offset;
+          this.#lastToStore = Date.now();
+        }
       } catch (e) {
         this.#fail(e);
       }
@@ -128,7 +128,9 @@ class MsoapSink implements MessageSink {
 
   #idleFlush(): void {
     if (this.#done || this.#failure !== undefined) return;
-    if (Date.now() - this.#last >= this.#opts.flushIdleMs && this.#sub.pending > 0) void this.#enqueue(() => this.#sub.flush());
+    // Measured from the last chunk the store saw, not the last octet the client sent: a client
+    // trickling a line at a time must not starve the store's idle timer.
+    if (Date.now() - this.#lastToStore >= this.#opts.flushIdleMs && this.#sub.pending > 0) void this.#enqueue(() => this.#sub.flush());
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -147,7 +149,7 @@ class MsoapSink implements MessageSink {
     try {
       const id = await this.#sub.finish(); // ref: shims SUB-11 — 250 only after the store's answer
       this.#done = true;
-      const hex = hexId(id);
+      const hex = toHex(id);
       this.#opts.log.log("info", "submission.accepted", { id: idForLog(id), size: this.#size });
       return reply(250, "2.0.0", `Message accepted by the IM2000 message store; originator identifier ${hex}`);
     } catch (e) {

@@ -9,7 +9,7 @@
 // there; after a crash it truncates the array to that length and replays the log, which appends
 // the same records again. A record torn by the crash is past the checkpointed length and is cut.
 
-import { mkdirp, path, RandomAccessFile } from "../runtime/fs.ts";
+import { fsyncDir, mkdirpDurable, path, RandomAccessFile } from "../runtime/fs.ts";
 
 const HEADER = 16;
 const MAGIC = new TextEncoder().encode("I2KFIXD1");
@@ -19,6 +19,12 @@ export interface FixedArray {
   readonly length: number;
   /** Appends a record (durable at the next sync()). */
   append(record: Uint8Array): Promise<void>;
+  /**
+   * Writes record `index` in place (extending the length when past it). Positional writes are
+   * idempotent, so a log replay may repeat them; an owner that tracks its own length (in its
+   * checkpoint) may ignore records past it.
+   */
+  writeAt(index: number, record: Uint8Array): Promise<void>;
   /** Records [from, from + count), clipped to the length. */
   read(from: number, count: number): Promise<Uint8Array[]>;
   /** Drops records from `length` on (crash recovery). */
@@ -39,7 +45,7 @@ export class FileFixedArray implements FixedArray {
   }
 
   static async open(file: string, recordBytes: number): Promise<FileFixedArray> {
-    await mkdirp(path.dirname(file));
+    await mkdirpDurable(path.dirname(file));
     const f = await RandomAccessFile.open(file, true);
     const size = await f.size();
     const header = await f.readAt(0, HEADER);
@@ -50,6 +56,7 @@ export class FileFixedArray implements FixedArray {
       await f.truncate(0);
       await f.writeAt(0, h);
       await f.sync();
+      await fsyncDir(path.dirname(file)); // the new file's directory entry survives a power loss
       return new FileFixedArray(f, recordBytes, 0);
     }
     const rb = new DataView(header.buffer, header.byteOffset).getUint32(8);
@@ -66,6 +73,14 @@ export class FileFixedArray implements FixedArray {
     const at = this.#length++;
     this.#dirty = true;
     this.#file.writeAtSync(HEADER + at * this.recordBytes, record); // small, page cache
+    await Promise.resolve();
+  }
+
+  async writeAt(index: number, record: Uint8Array): Promise<void> {
+    if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
+    this.#dirty = true;
+    this.#file.writeAtSync(HEADER + index * this.recordBytes, record);
+    if (index >= this.#length) this.#length = index + 1;
     await Promise.resolve();
   }
 
@@ -109,6 +124,11 @@ export class MemoryFixedArray implements FixedArray {
   async append(record: Uint8Array): Promise<void> {
     if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
     this.#records.push(record.slice());
+  }
+  async writeAt(index: number, record: Uint8Array): Promise<void> {
+    if (record.byteLength !== this.recordBytes) throw new RangeError(`records are ${this.recordBytes} octets`);
+    while (this.#records.length < index) this.#records.push(new Uint8Array(this.recordBytes));
+    this.#records[index] = record.slice();
   }
   async read(from: number, count: number): Promise<Uint8Array[]> {
     return this.#records.slice(from, from + Math.max(0, count)).map((r) => r.slice());

@@ -30,7 +30,7 @@
 // (4) An fsync error is fatal for the log (the kernel may have dropped the dirty pages: retrying
 // would acknowledge lost data); every pending and later operation fails.
 
-import { fsyncDir, listDir, mkdirp, path, RandomAccessFile, removeFile } from "../runtime/fs.ts";
+import { fsyncDir, listDir, mkdirpDurable, path, RandomAccessFile, removeFile } from "../runtime/fs.ts";
 import { crc32c } from "./crc32.ts";
 
 export const SEGMENT_HEADER = new Uint8Array([0x49, 0x32, 0x4b, 0x4c, 0x4f, 0x47, 0x00, 0x01]); // "I2KLOG" 0 1
@@ -214,7 +214,7 @@ export class FileRecordLog implements RecordLog {
 
   /** Opens (creating) the log in `dir`, recovering a torn tail of the last segment. */
   static async open(dir: string, opts: FileRecordLogOptions = {}): Promise<FileRecordLog> {
-    await mkdirp(dir);
+    await mkdirpDurable(dir);
     const maxRecord = opts.maxRecord ?? DEFAULT_MAX_RECORD;
     const segments = (await listDir(dir))
       .filter((n) => /^\d{8}\.log$/.test(n))

@@ -29,7 +29,7 @@
 // not, converge to the same table. A slot torn by the crash fails its CRC and is read as a
 // tombstone (it was written after the checkpoint, so the replay rewrites the entry it held).
 
-import { listDir, mkdirp, path, RandomAccessFile } from "../runtime/fs.ts";
+import { fsyncDir, listDir, mkdirpDurable, path, RandomAccessFile } from "../runtime/fs.ts";
 import { crc32c } from "./crc32.ts";
 
 export const KEY_BYTES = 16;
@@ -124,7 +124,7 @@ export class FileSlotTable implements SlotTable {
   }
 
   static async open(dir: string, opts: FileSlotTableOptions): Promise<FileSlotTable> {
-    await mkdirp(dir);
+    await mkdirpDurable(dir);
     const initial = opts.initialSlots ?? 65_536;
     if (initial < 16 || (initial & (initial - 1)) !== 0) throw new RangeError("initialSlots must be a power of two ≥ 16");
     const names = (await listDir(dir)).filter((n) => /^slots-\d{2}\.tbl$/.test(n)).sort();
@@ -155,6 +155,7 @@ export class FileSlotTable implements SlotTable {
       await file.writeAt(0, h);
       await file.truncate(FILE_HEADER + slots * this.slotBytes); // sparse: empty slots are zeros
       await file.sync();
+      await fsyncDir(this.dir); // the new level's directory entry survives a power loss
       return { file, slots, used: 0, live: 0, dirty: false };
     }
     if (hv.getUint32(8) !== slots || hv.getUint32(12) !== this.valueBytes) throw new Error(`${this.dir}: level ${n} has a different geometry`);

@@ -8,7 +8,7 @@
 // content survives. Leftover temporary files (".tmp-*") from an interrupted write are removed
 // by open().
 
-import { listDir, mkdirp, path, readFileIfExists, removeFile, writeFileAtomic } from "../runtime/fs.ts";
+import { listDir, mkdirpDurable, path, readFileIfExists, removeFile, writeFileAtomic } from "../runtime/fs.ts";
 
 export interface SmallFiles {
   read(name: string): Promise<Uint8Array | undefined>;
@@ -27,7 +27,7 @@ export class DirSmallFiles implements SmallFiles {
     this.dir = dir;
   }
   static async open(dir: string): Promise<DirSmallFiles> {
-    await mkdirp(dir);
+    await mkdirpDurable(dir);
     for (const n of await listDir(dir)) if (n.startsWith(".tmp-")) await removeFile(path.join(dir, n));
     return new DirSmallFiles(dir);
   }

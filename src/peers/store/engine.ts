@@ -111,17 +111,8 @@ export function decodeSlot(b: Uint8Array): Slot {
   };
 }
 
-export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
-
-export function fromHex(s: string): Uint8Array {
-  const b = new Uint8Array(s.length / 2);
-  for (let i = 0; i < b.length; i++) b[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return b;
-}
+import { fromHex, toHex } from "../../util/bytes.ts";
+export { fromHex, toHex };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
