@@ -4,7 +4,7 @@
 // (so pipelined commands get their replies in one write, RFC 2920 §3); upgrades to TLS in place,
 // discarding whatever the client pipelined before the handshake.
 
-import { ReadTimeoutError, type Conn, type TlsServerOptions } from "../runtime/net.ts";
+import { ReadTimeoutError, type Duplex, type TlsServerOptions } from "../runtime/net.ts";
 import { LineBuffer, type LineResult } from "./line-buffer.ts";
 import { noTrace, type WireTrace } from "./trace.ts";
 import { concatBytes as concat } from "../util/bytes.ts";
@@ -24,7 +24,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
 export class LineConnection {
-  #conn: Conn;
+  #conn: Duplex;
   readonly input = new LineBuffer();
   readonly limits: LineLimits;
   trace: WireTrace;
@@ -36,13 +36,13 @@ export class LineConnection {
   #shutdown = false;
   #wake: (() => void) | undefined;
 
-  constructor(conn: Conn, limits: LineLimits, trace: WireTrace = noTrace) {
+  constructor(conn: Duplex, limits: LineLimits, trace: WireTrace = noTrace) {
     this.#conn = conn;
     this.limits = limits;
     this.trace = trace;
   }
 
-  get conn(): Conn {
+  get conn(): Duplex {
     return this.#conn;
   }
 
@@ -216,6 +216,7 @@ export class LineConnection {
     const dropped = this.input.size + this.#conn.pendingBytes;
     this.input.clear();
     if (dropped > 0) this.trace.note(`discarded ${dropped} octet(s) pipelined before the TLS handshake`);
+    if (this.#conn.upgradeToTlsServer === undefined) throw new Error("TLS cannot be started on this stream");
     this.#conn = await this.#conn.upgradeToTlsServer(opts, Math.min(30_000, this.limits.idleTimeoutMs));
     this.trace.note(`TLS established: ${this.#conn.tlsInfo ?? ""}`);
   }

@@ -1,7 +1,11 @@
 // DNS lookups for the SRV location algorithm (im2000 §11). The algorithm itself lives in
 // src/im2000/locate.ts and takes a resolver of this shape, so tests inject their own.
 
-import dns from "node:dns/promises";
+// Loaded on first use: a store configured as host:port never needs DNS, and the module costs a
+// short-lived command (sendmail, started once per message) several milliseconds at start-up.
+type DnsPromises = typeof import("node:dns/promises");
+let loaded: Promise<DnsPromises> | undefined;
+const dnsModule = (): Promise<DnsPromises> => (loaded ??= import("node:dns/promises").then((m) => (m as { default?: DnsPromises }).default ?? m));
 
 export interface SrvRecord {
   readonly priority: number;
@@ -32,6 +36,7 @@ function classify(e: unknown): DnsAnswer<never> {
 
 export const systemResolver: Resolver = {
   async resolveSrv(name) {
+    const dns = await dnsModule();
     try {
       const rs = await dns.resolveSrv(name);
       return rs.length === 0 ? { kind: "nodata" } : { kind: "answer", records: rs.map((r) => ({ priority: r.priority, weight: r.weight, port: r.port, target: r.name })) };
@@ -40,6 +45,7 @@ export const systemResolver: Resolver = {
     }
   },
   async resolveAddresses(host) {
+    const dns = await dnsModule();
     const out: string[] = [];
     let last: DnsAnswer<never> = { kind: "nodata" };
     for (const fn of [dns.resolve4, dns.resolve6]) {

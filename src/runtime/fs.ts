@@ -135,6 +135,44 @@ export function statSync(p: string): FileInfo | undefined {
   }
 }
 
+/**
+ * A small text file and the facts about the very file that was read (mode, owner), from one
+ * open descriptor: a permission check on the result cannot be fooled by a rename between a
+ * stat and a read (configuration files holding passwords, shims LOC-3). undefined when the file
+ * does not exist; other failures (EACCES, EISDIR, …) are thrown with their `code`.
+ */
+export function readTextWithInfoSync(p: string, maxBytes = 1 << 20): { text: string; info: FileInfo } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, "r");
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  try {
+    const s = fs.fstatSync(fd);
+    const info: FileInfo = { size: s.size, mode: s.mode, uid: s.uid, isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
+    if (!info.isFile) return { text: "", info };
+    if (s.size > maxBytes) throw Object.assign(new Error(`${p} is larger than ${maxBytes} octets`), { code: "EFBIG" });
+    const buf = new Uint8Array(s.size);
+    let got = 0;
+    while (got < buf.byteLength) {
+      const n = fs.readSync(fd, buf, got, buf.byteLength - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { text: new TextDecoder().decode(buf.subarray(0, got)), info };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The `code` of a file-system error (`EACCES`, `ENOENT`, …), or undefined. */
+export function errorCode(e: unknown): string | undefined {
+  const c = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof c === "string" ? c : undefined;
+}
+
 export async function chmod(p: string, mode: number): Promise<void> {
   await fsp.chmod(p, mode);
 }

@@ -47,6 +47,28 @@ export class ConnectError extends Error {
   }
 }
 
+/**
+ * What the line core (src/line/connection.ts) needs from a connection. A Conn is one; standard
+ * input/output is another (src/runtime/stdio.ts), so `sendmail -bs` runs the SMTP shim's own
+ * session over pipes (shims LOC-6).
+ */
+export interface Duplex {
+  readonly remote: Endpoint;
+  readonly encrypted: boolean;
+  readonly isLoopback: boolean;
+  /** Protocol and cipher, for logs; undefined on a plain stream. */
+  readonly tlsInfo: string | undefined;
+  /** Bytes received but not yet read. */
+  readonly pendingBytes: number;
+  /** The next chunk, or null at end of stream; rejects with ReadTimeoutError after timeoutMs. */
+  read(timeoutMs?: number): Promise<Uint8Array | null>;
+  write(data: Uint8Array | string): Promise<void>;
+  end(graceMs?: number): Promise<void>;
+  destroy(): void;
+  /** Server side of STARTTLS; absent where TLS cannot be started (standard input/output). */
+  readonly upgradeToTlsServer?: (opts: TlsServerOptions, timeoutMs?: number) => Promise<Duplex>;
+}
+
 /** Unread bytes above which the socket is paused until the reader catches up. */
 const HIGH_WATER = 256 * 1024;
 
@@ -56,7 +78,7 @@ type Waiter = {
   timer: ReturnType<typeof setTimeout> | undefined;
 };
 
-export class Conn {
+export class Conn implements Duplex {
   readonly remote: Endpoint;
   readonly local: Endpoint;
   /** True once the stream is TLS (implicit TLS or after an upgrade). */

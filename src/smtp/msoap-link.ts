@@ -13,6 +13,11 @@ export interface MsoapLinkOptions extends ClientTimeouts {
   readonly store: Endpoint;
   readonly locate?: LocateOptions;
   readonly log: Logger;
+  /**
+   * Credentials known before the SMTP session starts (`sendmail -bs`, shims LOC-6): the first
+   * transaction authenticates with them as if the client had sent AUTH.
+   */
+  readonly credentials?: { readonly account: string; readonly password: string };
 }
 
 export class MsoapLink {
@@ -24,6 +29,7 @@ export class MsoapLink {
 
   constructor(options: MsoapLinkOptions) {
     this.options = options;
+    this.#credentials = options.credentials;
   }
 
   /** Which account the live MSOAP session is authenticated as, if any. */

@@ -45,6 +45,12 @@ export interface SmtpConnectionInfo {
   readonly loopback: boolean;
   /** TLS from the first octet (implicit TLS listener). */
   readonly tls: boolean;
+  /**
+   * The transport itself vouches for the client, so the session starts authenticated as this
+   * account: `sendmail -bs` runs as the local user with that user's own MSOAP credentials, and its
+   * callers (Symfony, Laravel) never send AUTH (shims LOC-6, LOC-3).
+   */
+  readonly authenticatedAs?: string;
 }
 
 export type Step =
@@ -101,6 +107,7 @@ export class SmtpSession {
     this.backend = backend;
     this.#conn = conn;
     this.#tls = conn.tls;
+    this.#authenticatedAs = conn.authenticatedAs;
     const any: State[] = ["start", "ready", "mail", "rcpt"];
     const afterHelo: State[] = ["ready", "mail", "rcpt"];
     this.#table = new CommandTable<State, Handler>({
