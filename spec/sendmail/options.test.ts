@@ -105,8 +105,15 @@ describe("parseArgs", () => {
     assert.equal(o.extractRecipients, false);
   });
 
-  it("LOC-1 LOC-5 a letter outside the accepted set is a usage error naming it", () => {
-    for (const l of ["Z", "x", "w", "E", "I", "m", "s", "c", "e", "1", "?"]) {
+  it("historic sendmail letters outside LOC-1 (-m, -s, -I, -e…, -M…, -D, -Q…, -T…) are accepted and noted for -v (issue 7)", () => {
+    const o = parseArgs(["-m", "-s", "-em", "-MrSMTP", "-D", "/tmp/dbg", "-Qhold", "-T5d", "-v", "lucy@example.org"]);
+    assert.deepEqual(o.recipients, ["lucy@example.org"]);
+    assert.equal(o.notes.length, 7);
+    assert.equal(parseArgs(["-I"]).mode, "init-aliases", "-I is the old -bi");
+  });
+
+  it("LOC-1 LOC-5 a letter that is no sendmail option at all is a usage error naming it", () => {
+    for (const l of ["Z", "x", "w", "E", "c", "1", "?"]) {
       assert.throws(() => parseArgs([`-${l}`]), (e) => e instanceof UsageError && e.message.includes(`-${l}`), `-${l}`);
     }
     assert.throws(() => parseArgs(["-tZ"]), UsageError, "inside a cluster too");

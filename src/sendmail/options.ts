@@ -5,7 +5,10 @@
 //
 // Every letter of LOC-1 is accepted. Those the command cannot honour are accepted and ignored,
 // each with the reason in a comment and in a note that `-v` prints; no such flag is ever an error
-// (callers such as cron pass them unconditionally). Any other letter is a usage error (exit 64).
+// (callers such as cron pass them unconditionally). The other letters sendmail 8 itself knows (the
+// historic ones: -D, -I, -M, -m, -Q, -s, -T, -e) are accepted and ignored the same way, as issue 7
+// asks: a script written for sendmail never breaks on them. Any other letter is a usage error
+// (exit 64): it is no sendmail option at all, most likely a typo.
 
 export type Mode =
   /** -bm (the default): read a message on standard input and submit it. */
@@ -71,6 +74,15 @@ const LETTERS: Readonly<Record<string, Arg>> = {
   V: "value",
   v: "none",
   X: "value",
+  // Historic sendmail 8 letters outside LOC-1 (accepted and ignored; see the header).
+  D: "value",
+  e: "value",
+  I: "none",
+  M: "value",
+  m: "none",
+  Q: "value",
+  s: "none",
+  T: "value",
 };
 
 /**
@@ -234,6 +246,32 @@ function apply(b: Builder, letter: string, value: string | undefined): void {
       return;
     case "X":
       b.notes.push(`-X ${v}: ignored: no traffic log (use -v)`);
+      return;
+    // Historic sendmail letters outside LOC-1:
+    case "D":
+      b.notes.push(`-D ${v}: ignored: debug output goes to standard error under -v`);
+      return;
+    case "e":
+      // Old form of -oe: errors are reported only by the exit status (LOC-7, no bounce).
+      b.notes.push(`-e${v}: error mode ignored: errors are reported by the exit status only, never mailed back`);
+      return;
+    case "I":
+      b.mode = "init-aliases"; // old spelling of -bi (newaliases): there is no alias database
+      return;
+    case "M":
+      b.notes.push(`-M${v}: ignored: no sendmail.cf macros`);
+      return;
+    case "m":
+      b.notes.push("-m: ignored: no alias expansion (old spelling of -om)");
+      return;
+    case "Q":
+      b.notes.push(`-Q${v}: ignored: there is no queue to quarantine in`);
+      return;
+    case "s":
+      b.notes.push('-s: ignored: "From " lines are never kept (old SaveFromLine)');
+      return;
+    case "T":
+      b.notes.push(`-T${v}: ignored: there is no queue, so no queue timeout`);
       return;
   }
 }
