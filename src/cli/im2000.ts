@@ -18,7 +18,8 @@ import { hashPassword } from "../peers/auth.ts";
 import { ConfigError, parseConfig } from "../peers/config.ts";
 import { startPeers } from "../peers/peers.ts";
 import { SHIM_DEFAULTS, startShims, type ShimsConfig, type ShimsHandle } from "./serve-shims.ts";
-import { fromHex, toHex } from "../util/bytes.ts";
+import { concatBytes, fromHex, toHex } from "../util/bytes.ts";
+import { describeLocation } from "../reader/placeholder.ts";
 
 const HELP = `im2000 — reference IM2000 peers and a command-line MUA
 
@@ -117,23 +118,10 @@ function mailbox(s: string): { localpart: string; domain: string[] } {
 async function input(file: string | undefined): Promise<Uint8Array> {
   if (file !== undefined && file !== "-") return readFile(file);
   const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const c of readStdin()) {
-    parts.push(c);
-    n += c.byteLength;
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of parts) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
+  for await (const c of readStdin()) parts.push(c);
+  return concatBytes(parts);
 }
 
-function locationText(l: ServiceLocation): string {
-  return l.kind === "literals" ? l.value.map((x) => `${x.address.kind === "version6" ? `[${ipToString(x.address)}]` : ipToString(x.address)}:${x.port}`).join(",") : l.value.join(".");
-}
 
 const TYPES: Record<string, RetrievalTypeValue> = { all: RetrievalType.all, headers: RetrievalType.headersonly, summary: RetrievalType.summaryonly, nothing: RetrievalType.nothing };
 const nstatusName = Object.fromEntries(Object.entries(NotificationStatus).map(([k, v]) => [v, k]));
@@ -299,7 +287,7 @@ async function main(): Promise<void> {
             const y = x.notification;
             if (seen.has(toHex(y.identifier))) continue;
             seen.add(toHex(y.identifier));
-            await writeStdout(`${toHex(y.identifier)} to=${y.recipient.localpart}@${y.recipient.domain.join(".")} sender=${JSON.stringify(y.sender)} size=${y.size ?? "?"} store=${locationText(y.storeclear)}${y.storessl ? ` storessl=${locationText(y.storessl)}` : ""} date=${new Date(x.date * 1000).toISOString()} from=${ipToString(x.submitter.address)}\n`);
+            await writeStdout(`${toHex(y.identifier)} to=${y.recipient.localpart}@${y.recipient.domain.join(".")} sender=${JSON.stringify(y.sender)} size=${y.size ?? "?"} store=${describeLocation(y.storeclear)}${y.storessl ? ` storessl=${describeLocation(y.storessl)}` : ""} date=${new Date(x.date * 1000).toISOString()} from=${ipToString(x.submitter.address)}\n`);
           }
         });
         if (n === 0) writeStderr("no notifications\n");

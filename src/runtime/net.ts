@@ -8,6 +8,7 @@
 
 import net from "node:net";
 import tls from "node:tls";
+import { PullQueue } from "./pull-queue.ts";
 import os from "node:os";
 
 export interface Endpoint {
@@ -34,9 +35,7 @@ export interface TlsClientOptions {
   readonly minVersion?: "TLSv1.2" | "TLSv1.3";
 }
 
-export class ReadTimeoutError extends Error {
-  override readonly name = "ReadTimeoutError";
-}
+export { ReadTimeoutError } from "./errors.ts";
 
 export class ConnectError extends Error {
   override readonly name = "ConnectError";
@@ -69,15 +68,6 @@ export interface Duplex {
   readonly upgradeToTlsServer?: (opts: TlsServerOptions, timeoutMs?: number) => Promise<Duplex>;
 }
 
-/** Unread bytes above which the socket is paused until the reader catches up. */
-const HIGH_WATER = 256 * 1024;
-
-type Waiter = {
-  resolve: (v: Uint8Array | null) => void;
-  reject: (e: Error) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-};
-
 export class Conn implements Duplex {
   readonly remote: Endpoint;
   readonly local: Endpoint;
@@ -87,19 +77,17 @@ export class Conn implements Duplex {
   readonly closed: Promise<void>;
 
   #socket: net.Socket;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #ended = false;
-  #error: Error | undefined;
-  #waiter: Waiter | undefined;
-  #detached = false;
-  #onData = (chunk: Buffer) => this.#push(chunk);
-  #onEnd = () => this.#finish(undefined);
-  #onError = (e: Error) => this.#finish(e);
-  #onClose = () => this.#finish(undefined);
+  #input: PullQueue;
+  #onData = (chunk: Buffer) => this.#input.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  // A reset after data counts as end of stream for the reader: the protocol layer decides
+  // whether the end was clean (between transactions) or not.
+  #onEnd = () => this.#input.end();
+  #onError = () => this.#input.end();
+  #onClose = () => this.#input.end();
 
   constructor(socket: net.Socket, encrypted: boolean) {
     this.#socket = socket;
+    this.#input = new PullQueue({ pause: () => socket.pause(), resume: () => socket.isPaused() && socket.resume() }, "Conn.read");
     this.encrypted = encrypted;
     this.remote = { address: stripV4Mapped(socket.remoteAddress ?? ""), port: socket.remotePort ?? 0 };
     this.local = { address: stripV4Mapped(socket.localAddress ?? ""), port: socket.localPort ?? 0 };
@@ -127,65 +115,18 @@ export class Conn implements Duplex {
     return `${s.getProtocol() ?? "TLS"} ${cipher?.name ?? ""}`.trim();
   }
 
-  #push(chunk: Buffer): void {
-    if (this.#detached) return;
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const w = this.#waiter;
-    if (w !== undefined && this.#queue.length === 0) {
-      this.#waiter = undefined;
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.resolve(bytes);
-      return;
-    }
-    this.#queue.push(bytes);
-    this.#queued += bytes.byteLength;
-    if (this.#queued > HIGH_WATER) this.#socket.pause();
-  }
-
-  #finish(e: Error | undefined): void {
-    if (this.#detached) return;
-    if (e !== undefined && this.#error === undefined) this.#error = e;
-    this.#ended = true;
-    const w = this.#waiter;
-    if (w !== undefined && this.#queue.length === 0) {
-      this.#waiter = undefined;
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      // A reset after data counts as end of stream for the reader: the protocol layer decides
-      // whether the end was clean (between transactions) or not.
-      w.resolve(null);
-    }
-  }
-
   /**
    * The next chunk of bytes, or null at end of stream. With timeoutMs, rejects with
    * ReadTimeoutError when nothing arrives in time; no data is lost by a timeout.
    * At most one read may be pending.
    */
   read(timeoutMs?: number): Promise<Uint8Array | null> {
-    if (this.#waiter !== undefined) return Promise.reject(new Error("Conn.read: a read is already pending"));
-    const head = this.#queue.shift();
-    if (head !== undefined) {
-      this.#queued -= head.byteLength;
-      if (this.#queued <= HIGH_WATER && this.#socket.isPaused()) this.#socket.resume();
-      return Promise.resolve(head);
-    }
-    if (this.#ended || this.#detached) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined };
-      if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        waiter.timer = setTimeout(() => {
-          if (this.#waiter === waiter) this.#waiter = undefined;
-          reject(new ReadTimeoutError(`no data within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.#waiter = waiter;
-      if (this.#socket.isPaused()) this.#socket.resume();
-    });
+    return this.#input.read(timeoutMs);
   }
 
   /** Bytes received but not yet read (what a client pipelined). */
   get pendingBytes(): number {
-    return this.#queued;
+    return this.#input.pending;
   }
 
   /**
@@ -258,20 +199,12 @@ export class Conn implements Duplex {
   #detach(): net.Socket {
     // Everything the peer sent before the handshake is discarded here: the STARTTLS
     // command-injection class of bug (CVE-2011-0411 and kin) lives in keeping it.
-    this.#detached = true;
-    this.#queue = [];
-    this.#queued = 0;
+    this.#input.discard();
     const s = this.#socket;
     s.off("data", this.#onData);
     s.off("end", this.#onEnd);
     s.off("error", this.#onError);
     s.off("close", this.#onClose);
-    const w = this.#waiter;
-    if (w !== undefined) {
-      this.#waiter = undefined;
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.resolve(null);
-    }
     return s;
   }
 

@@ -7,11 +7,8 @@
 // a pipe: upgradeToTlsServer is absent and the SMTP session never offers STARTTLS here.
 
 import process from "node:process";
-import { ReadTimeoutError, type Duplex, type Endpoint } from "./net.ts";
-
-const HIGH_WATER = 256 * 1024;
-
-type Waiter = { resolve: (v: Uint8Array | null) => void; timer: ReturnType<typeof setTimeout> | undefined };
+import type { Duplex, Endpoint } from "./net.ts";
+import { PullQueue } from "./pull-queue.ts";
 
 class StdioDuplex implements Duplex {
   /** A pipe has no address; "stdin" names the peer in logs. */
@@ -20,68 +17,22 @@ class StdioDuplex implements Duplex {
   /** The peer is a local process: the local user running us. */
   readonly isLoopback = true;
   readonly tlsInfo = undefined;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #ended = false;
-  #waiter: Waiter | undefined;
-  #stopped = false;
+  readonly #input = new PullQueue({ pause: () => process.stdin.pause(), resume: () => process.stdin.resume() }, "stdio read");
 
   constructor() {
     const input = process.stdin;
-    input.on("data", (chunk: Buffer | string) => this.#push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-    input.on("end", () => this.#finish());
-    input.on("error", () => this.#finish());
-    input.on("close", () => this.#finish());
-  }
-
-  #push(bytes: Uint8Array): void {
-    if (this.#stopped) return;
-    const w = this.#waiter;
-    if (w !== undefined && this.#queue.length === 0) {
-      this.#waiter = undefined;
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.resolve(bytes);
-      return;
-    }
-    this.#queue.push(bytes);
-    this.#queued += bytes.byteLength;
-    if (this.#queued > HIGH_WATER) process.stdin.pause();
-  }
-
-  #finish(): void {
-    this.#ended = true;
-    const w = this.#waiter;
-    if (w !== undefined && this.#queue.length === 0) {
-      this.#waiter = undefined;
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.resolve(null);
-    }
+    input.on("data", (chunk: Buffer | string) => this.#input.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    input.on("end", () => this.#input.end());
+    input.on("error", () => this.#input.end());
+    input.on("close", () => this.#input.end());
   }
 
   get pendingBytes(): number {
-    return this.#queued;
+    return this.#input.pending;
   }
 
   read(timeoutMs?: number): Promise<Uint8Array | null> {
-    if (this.#waiter !== undefined) return Promise.reject(new Error("stdio read: a read is already pending"));
-    const head = this.#queue.shift();
-    if (head !== undefined) {
-      this.#queued -= head.byteLength;
-      if (this.#queued <= HIGH_WATER && !this.#stopped) process.stdin.resume();
-      return Promise.resolve(head);
-    }
-    if (this.#ended || this.#stopped) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, timer: undefined };
-      if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        waiter.timer = setTimeout(() => {
-          if (this.#waiter === waiter) this.#waiter = undefined;
-          reject(new ReadTimeoutError(`no data within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.#waiter = waiter;
-      process.stdin.resume();
-    });
+    return this.#input.read(timeoutMs);
   }
 
   write(data: Uint8Array | string): Promise<void> {
@@ -96,9 +47,8 @@ class StdioDuplex implements Duplex {
   }
 
   destroy(): void {
-    this.#stopped = true;
     process.stdin.pause();
-    this.#finish();
+    this.#input.end();
   }
 }
 

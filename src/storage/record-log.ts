@@ -32,6 +32,7 @@
 
 import { fsyncDir, listDir, mkdirpDurable, path, RandomAccessFile, removeFile } from "../runtime/fs.ts";
 import { crc32c } from "./crc32.ts";
+import { concatBytes as concat } from "../util/bytes.ts";
 
 export const SEGMENT_HEADER = new Uint8Array([0x49, 0x32, 0x4b, 0x4c, 0x4f, 0x47, 0x00, 0x01]); // "I2KLOG" 0 1
 export const HEADER_BYTES = SEGMENT_HEADER.byteLength;
@@ -134,18 +135,6 @@ function frame(payload: Uint8Array): Uint8Array {
   return f;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
 
 const READ_BLOCK = 1024 * 1024;
 
