@@ -12,6 +12,7 @@ import { run, env as getenv } from "../../src/runtime/process.ts";
 import { startSmtpService, type SmtpService } from "../../src/smtp/service.ts";
 import { FakeStore } from "../helpers/fake-store.ts";
 import { dataPayloads, recordingProxy, type RecordingProxy } from "../helpers/tcp-proxy.ts";
+import { testCertificate } from "../helpers/tls.ts";
 
 const skip = getenv("IM2000_SKIP_REAL_CLIENTS") === "1";
 const dec = new TextDecoder();
@@ -148,6 +149,32 @@ describe("real SMTP clients", { skip: skip ? "IM2000_SKIP_REAL_CLIENTS=1" : unde
     await submission?.close();
     await relay?.close();
     await store?.stop();
+  });
+
+  it("STARTTLS and implicit TLS with curl, swaks and Python's smtplib", async () => {
+    const cert = await testCertificate();
+    const tls = await startSmtpService({ role: "submission", hostname: "localhost", listen: [{ host: "127.0.0.1", port: 0 }], listenTls: [{ host: "127.0.0.1", port: 0 }], tls: { cert: cert.cert, key: cert.key }, store: { kind: "address", host: "127.0.0.1", port: store.port }, testMode: true });
+    try {
+      const plain = tls.ports.find((p) => !p.tls)!.port;
+      const implicit = tls.ports.find((p) => p.tls)!.port;
+      const msg = join(dir, "msg.eml");
+      const runs: [string, string, string[]][] = [
+        ["curl STARTTLS", "curl", ["-sS", "--ssl-reqd", "--cacert", cert.certFile, `smtp://localhost:${plain}/client.example`, "--mail-from", "a@example.org", "--mail-rcpt", "tls1@example.net", "-u", `${USER}:${PASS}`, "--crlf", "-T", msg]],
+        ["curl implicit TLS", "curl", ["-sS", "--cacert", cert.certFile, `smtps://localhost:${implicit}/client.example`, "--mail-from", "a@example.org", "--mail-rcpt", "tls2@example.net", "-u", `${USER}:${PASS}`, "--crlf", "-T", msg]],
+        ["swaks STARTTLS", "swaks", ["-s", "localhost", "-p", String(plain), "-tls", "--tls-verify", "--tls-ca-path", cert.certFile, "-a", "PLAIN", "-au", USER, "-ap", PASS, "-f", "a@example.org", "-t", "tls3@example.net", "--data", `@${msg}`, "--silent", "2"]],
+        ["swaks implicit TLS", "swaks", ["-s", "localhost", "-p", String(implicit), "-tlsc", "--tls-verify", "--tls-ca-path", cert.certFile, "-a", "PLAIN", "-au", USER, "-ap", PASS, "-f", "a@example.org", "-t", "tls4@example.net", "--data", `@${msg}`, "--silent", "2"]],
+        ["Python smtplib SMTP_SSL", "/usr/bin/python3", ["-c", `import smtplib,ssl\nc=ssl.create_default_context(cafile=${JSON.stringify(cert.certFile)})\ns=smtplib.SMTP_SSL('localhost',${implicit},context=c)\ns.login(${JSON.stringify(USER)},${JSON.stringify(PASS)})\ns.sendmail('a@example.org',['tls5@example.net'],open(${JSON.stringify(msg)},'rb').read())\ns.quit()`]],
+      ];
+      for (const [name, cmd, args] of runs) {
+        const before = store.messages.length;
+        const r = await exec(cmd, args);
+        assert.equal(r.code, 0, `${name}: ${r.out}`);
+        assert.equal(store.messages.length, before + 1, name);
+        assert.match(dec.decode(store.messages.at(-1)!.data), /Subject: real client test/, name);
+      }
+    } finally {
+      await tls.close();
+    }
   });
 
   for (const client of clients) {
