@@ -70,6 +70,8 @@ export class FakeMsrap {
   readonly received: MsrapCommandData[] = [];
   /** Largest page returned, to force paging. */
   maxPage = 1 << 20;
+  /** Delay before every answer (a slow store). */
+  delayMs = 0;
   /** While set, size queries (QuerySize, Retrieve of length 0) and Silence wait for it to resolve. */
   backgroundGate: Promise<void> | undefined;
   server!: Im2000Server<MsrapCommandData, MsrapResponseData>;
@@ -89,6 +91,7 @@ export class FakeMsrap {
   async #gated(d: MsrapCommandData): Promise<MsrapResponse> {
     const background = d.kind === "commandSilence" || d.kind === "commandQuerySize" || (d.kind === "commandRetrieve" && d.value.length === 0);
     if (background && this.backgroundGate !== undefined) await this.backgroundGate;
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     return this.#handle(d);
   }
 

@@ -344,6 +344,16 @@ describe("POP3 shim faults", () => {
     const r = await backend.login("lucy", "pw");
     assert.deepEqual([r.ok, !r.ok && r.reason], [false, "temp"]);
   });
+  it("a slow store (no answer within the response timeout) gives RETR -ERR [SYS/TEMP]; the message stays", async () => {
+    const { rna, store, port, notes } = await env({ stores: { responseTimeoutMs: 300 } });
+    rna.queue("lucy", makeNote(store, "lucy", MSG(1)));
+    store.delayMs = 2000;
+    const c = await login(port);
+    assert.match(await one(c, "RETR 1"), /^-ERR \[SYS\/TEMP\]/);
+    assert.match(await one(c, "QUIT"), /^\+OK/);
+    store.delayMs = 0;
+    assert.equal((await notes.open("lucy")).list().length, 1);
+  });
   it("a client dropping in the middle of RETR deletes nothing", async () => {
     const { rna, store, port, notes } = await env({ pageSize: 1024 });
     const n = makeNote(store, "lucy", "Subject: big\r\n\r\n" + "z".repeat(3_000_000) + "\r\n");
