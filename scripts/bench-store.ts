@@ -108,7 +108,10 @@ async function main(): Promise<void> {
       while (next < MESSAGES) {
         const i = next++;
         await c.submit(envelope, body);
-        if (i > 0 && i % Math.max(1, Math.floor(MESSAGES / 5)) === 0) checkpoints.push(`${i}: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+        if (i > 0 && i % Math.max(1, Math.floor(MESSAGES / 5)) === 0) {
+          const m = process.memoryUsage();
+          checkpoints.push(`${i}: ${(m.rss / 2 ** 20).toFixed(0)} MiB (heap ${(m.heapUsed / 2 ** 20).toFixed(0)})`);
+        }
       }
     }),
   );
