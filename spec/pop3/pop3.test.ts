@@ -354,6 +354,25 @@ describe("POP3 shim faults", () => {
     store.delayMs = 0;
     assert.equal((await notes.open("lucy")).list().length, 1);
   });
+  it("a store that accepts connections but never answers is given up on once, not once per message", async () => {
+    const { rawServer } = await import("../helpers/raw-peer.ts");
+    let connections = 0;
+    const silent = await rawServer(async () => {
+      connections++;
+    });
+    cleanups.push(() => silent.close());
+    const { rna, port } = await env({ stores: { responseTimeoutMs: 300 } });
+    const dead = await FakeMsrap.start();
+    const notes = [1, 2, 3, 4, 5].map((i) => makeNote(dead, "lucy", MSG(i), { size: 100 + i }));
+    await dead.stop();
+    for (const n of notes) (n.notification.storeclear as { value: { port: number }[] }).value[0]!.port = silent.port;
+    rna.queue("lucy", ...notes);
+    const c = await login(port);
+    assert.equal(await one(c, "STAT"), `+OK 5 ${101 + 102 + 103 + 104 + 105}`, "the notifications' own sizes (POP-5)");
+    assert.match(await one(c, "RETR 1"), /^-ERR \[SYS\/TEMP\]/);
+    await one(c, "QUIT");
+    assert.ok(connections <= 2, `${connections} connections to the silent store`);
+  });
   it("a client dropping in the middle of RETR deletes nothing", async () => {
     const { rna, store, port, notes } = await env({ pageSize: 1024 });
     const n = makeNote(store, "lucy", "Subject: big\r\n\r\n" + "z".repeat(3_000_000) + "\r\n");

@@ -25,6 +25,12 @@ export interface StorePoolOptions {
   readonly tls?: TlsClientOptions;
   /** §18 C-8: fall back to storeclear when TLS fails (default true for MSRAP). */
   readonly allowCleartextFallback?: boolean;
+  /**
+   * After a store could not be reached (or stopped answering), requests to it fail at once for
+   * this long (default 30 s) instead of each waiting out its own timeout: a login with 1,000
+   * notifications from one dead store must not wait 1,000 connect timeouts.
+   */
+  readonly retryAfterMs?: number;
   readonly log: Logger;
 }
 
@@ -44,6 +50,8 @@ export type Lane = "foreground" | "background";
 export class StorePool {
   readonly #o: StorePoolOptions;
   readonly #entries = new Map<string, Entry>();
+  /** Store location → when to try it again after a transport failure. */
+  readonly #downUntil = new Map<string, number>();
   #closed = false;
 
   constructor(o: StorePoolOptions) {
@@ -78,7 +86,9 @@ export class StorePool {
    */
   async with<T>(n: Notification, fn: (c: MsrapClient) => Promise<T>, lane: Lane = "foreground"): Promise<T> {
     if (this.#closed) throw new StoreUnavailableError("shim session is closing");
-    const key = `${lane === "background" ? "b" : "f"}${StorePool.keyOf(n)}`;
+    const store = StorePool.keyOf(n);
+    this.#checkUp(store);
+    const key = `${lane === "background" ? "b" : "f"}${store}`;
     let e = this.#entries.get(key);
     if (e === undefined) {
       e = { client: undefined, mutex: new Mutex() };
@@ -86,6 +96,7 @@ export class StorePool {
     }
     const entry = e;
     return entry.mutex.run(async () => {
+      this.#checkUp(store); // it may have failed while this request waited its turn
       try {
         if (entry.client === undefined || !entry.client.usable) entry.client = await this.#connect(n);
         return await fn(entry.client);
@@ -94,10 +105,18 @@ export class StorePool {
         entry.client?.session.abandon();
         entry.client = undefined;
         if (err instanceof Im2000StatusError) throw err;
+        this.#downUntil.set(store, Date.now() + (this.#o.retryAfterMs ?? 30_000));
         this.#o.log.log("warn", "msrap.unavailable", { error: (err as Error).message });
         throw new StoreUnavailableError((err as Error).message);
       }
     });
+  }
+
+  #checkUp(store: string): void {
+    const until = this.#downUntil.get(store);
+    if (until === undefined) return;
+    if (Date.now() < until) throw new StoreUnavailableError("the message store was unreachable moments ago");
+    this.#downUntil.delete(store);
   }
 
   /** Closes every session cleanly (between transactions). */
