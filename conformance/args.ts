@@ -1,6 +1,7 @@
 // Command-line parsing for im2000-conformance (pure: strings in, a typed command out; every
 // mistake is a UsageError, which the CLI turns into exit status 2).
 
+import { parseHostPort } from "../src/im2000/locate.ts";
 import { LEVELS, SUITES, type Level, type SuiteName } from "./case.ts";
 import { parseReportSpec, type ReportTarget } from "./report/write.ts";
 import type { TargetSpec } from "./runner.ts";
@@ -95,11 +96,13 @@ function parseSuites(v: string): SuiteName[] {
   return out;
 }
 
-function parseHostPort(v: string, flag: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(v);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${flag} needs HOST:PORT, got "${v}"`);
-  return { host: m[1] ?? m[2]!, port };
+function hostPort(v: string, flag: string): { host: string; port: number } {
+  if (!/:\d+$/.test(v)) throw new UsageError(`${flag} needs HOST:PORT, got "${v}"`);
+  try {
+    return parseHostPort(v);
+  } catch {
+    throw new UsageError(`${flag} needs HOST:PORT, got "${v}"`);
+  }
 }
 
 function parsePort(v: string, flag: string): number {
@@ -188,9 +191,9 @@ export function parseArgs(argv: readonly string[]): Command {
     target = { kind: "exec", command: exec };
   } else {
     if (suites.length > 1) throw new UsageError("--target serves one suite per run (each role is a different shim or port)");
-    const t = parseHostPort(targetArg!, "--target");
+    const t = hostPort(targetArg!, "--target");
     const tls = one("--target-tls");
-    target = { kind: "remote", host: t.host, port: t.port, tlsPort: tls === undefined ? undefined : parseHostPort(tls, "--target-tls").port };
+    target = { kind: "remote", host: t.host, port: t.port, tlsPort: tls === undefined ? undefined : hostPort(tls, "--target-tls").port };
   }
   const level = one("--level") ?? "MUST";
   if (!LEVELS.includes(level as Level)) throw new UsageError(`--level is one of ${LEVELS.join(", ")}, got "${level}"`);

@@ -71,6 +71,4 @@ export function names(r: SmtpReply, address: string): boolean {
   return r.text.toLowerCase().includes(address.toLowerCase());
 }
 
-export function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+export { toHex as hex } from "../../src/util/bytes.ts";

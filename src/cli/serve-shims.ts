@@ -7,6 +7,7 @@
 
 import { path, readText } from "../runtime/fs.ts";
 import type { TlsServerOptions } from "../runtime/net.ts";
+import { parseListenAddress } from "../im2000/locate.ts";
 import { FileNoteStore } from "../notes/file-store.ts";
 import { startPop3Service } from "../pop3/service.ts";
 import { startSmtpService } from "../smtp/service.ts";
@@ -44,12 +45,6 @@ export interface ShimsHandle {
   close(): Promise<void>;
 }
 
-function listenAt(s: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (!m || Number(m[2]) > 65535) throw new Error(`not a listen address (host:port): ${s}`);
-  return { host: m[1]!, port: Number(m[2]) };
-}
-
 export async function startShims(
   c: ShimsConfig,
   peers: { readonly msoap: { host: string; port: number }; readonly rnaqp: { host: string; port: number } },
@@ -64,8 +59,8 @@ export async function startShims(
       const s = await startSmtpService({
         role: "submission",
         hostname,
-        listen: [listenAt(c.submission?.listen ?? SHIM_DEFAULTS.submission)],
-        listenTls: o.tls ? [listenAt(c.submission?.listenTls ?? SHIM_DEFAULTS.submissionTls)] : [],
+        listen: [parseListenAddress(c.submission?.listen ?? SHIM_DEFAULTS.submission)],
+        listenTls: o.tls ? [parseListenAddress(c.submission?.listenTls ?? SHIM_DEFAULTS.submissionTls)] : [],
         tls: o.tls,
         store,
         lifetimeSeconds: c.submission?.lifetimeSeconds,
@@ -82,7 +77,7 @@ export async function startShims(
       const r = await startSmtpService({
         role: "relay",
         hostname,
-        listen: [listenAt(c.relay.listen ?? SHIM_DEFAULTS.relay)],
+        listen: [parseListenAddress(c.relay.listen ?? SHIM_DEFAULTS.relay)],
         tls: o.tls,
         store,
         relay: { listDomains: (c.relay.listDomains ?? []).map((d) => d.toLowerCase()), gatewayAccount: c.relay.gatewayAccount, gatewayPassword: secret, semiPublicLists: c.relay.semiPublicLists ?? [] },
@@ -96,8 +91,8 @@ export async function startShims(
       const notes = await FileNoteStore.open(path.resolve(o.dataDir, c.pop3?.stateDir ?? "pop3-state"));
       const p3 = await startPop3Service({
         hostname,
-        listen: [listenAt(c.pop3?.listen ?? SHIM_DEFAULTS.pop3)],
-        listenTls: o.tls ? [listenAt(c.pop3?.listenTls ?? SHIM_DEFAULTS.pop3Tls)] : [],
+        listen: [parseListenAddress(c.pop3?.listen ?? SHIM_DEFAULTS.pop3)],
+        listenTls: o.tls ? [parseListenAddress(c.pop3?.listenTls ?? SHIM_DEFAULTS.pop3Tls)] : [],
         tls: o.tls,
         rna: { kind: "address", host: peers.rnaqp.host, port: peers.rnaqp.port },
         notes,

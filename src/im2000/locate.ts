@@ -52,6 +52,13 @@ export function staticRoutes(table: Readonly<Record<string, Readonly<Record<stri
 
 export const noRoutes: RouteTable = { lookup: () => undefined };
 
+/** A listening address, "host:port" or "[v6]:port"; port 0 (any free port) is allowed. */
+export function parseListenAddress(s: string): HostPort {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  if (!m || Number(m[2]) > 65535) throw new Error(`not a listen address (host:port): ${s}`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
 /** "host:port", "[v6]:port" → HostPort. */
 export function parseHostPort(s: string, defaultPort?: number): HostPort {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);

@@ -5,6 +5,7 @@
 //
 // Hash format: `scrypt$N$r$p$<salt base64>$<hash base64>`.
 
+import { decodeBase64, encodeBase64 } from "../util/base64.ts";
 import { randomBytes, scrypt, timingSafeEqual } from "../runtime/crypto.ts";
 import type { ServerSession } from "../im2000/server.ts";
 
@@ -19,25 +20,19 @@ export interface AuthPolicy {
 export async function hashPassword(password: string, params = { N: 16384, r: 8, p: 1 }): Promise<string> {
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, { ...params, keyLength: 32 });
-  return `scrypt$${params.N}$${params.r}$${params.p}$${b64(salt)}$${b64(key)}`;
+  return `scrypt$${params.N}$${params.r}$${params.p}$${encodeBase64(salt)}$${encodeBase64(key)}`;
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(hash);
   if (!m) return false;
-  const want = unb64(m[5]!);
-  const got = await scrypt(password, unb64(m[4]!), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]), keyLength: want.byteLength });
+  const salt = decodeBase64(m[4]!);
+  const want = decodeBase64(m[5]!);
+  if (salt === undefined || want === undefined || want.byteLength === 0) return false;
+  const got = await scrypt(password, salt, { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]), keyLength: want.byteLength });
   return timingSafeEqual(got, want);
 }
 
-function b64(b: Uint8Array): string {
-  return btoa(String.fromCharCode(...b));
-}
-
-function unb64(s: string): Uint8Array {
-  const bin = atob(s);
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
 
 /** A hash nobody knows the password of: unknown accounts cost as much as known ones. */
 const DUMMY = hashPassword(Math.random().toString(36), { N: 1024, r: 8, p: 1 });

@@ -13,7 +13,7 @@ import { MSOAP } from "../im2000/msoap.ts";
 import { MSRAP } from "../im2000/msrap.ts";
 import { RNASP } from "../im2000/rnasp.ts";
 import { RNAQP } from "../im2000/rnaqp.ts";
-import { ipFromString, parseHostPort, staticRoutes } from "../im2000/locate.ts";
+import { ipFromString, parseHostPort, parseListenAddress, staticRoutes } from "../im2000/locate.ts";
 import type { ServiceLocation } from "../im2000/types.ts";
 import { DirStorage, type Storage } from "../storage/storage.ts";
 import type { Logger } from "../util/log.ts";
@@ -52,13 +52,6 @@ export interface StartOptions {
   readonly deliver?: (domain: string, batch: Notification[]) => Promise<DeliveryResult>;
   /** TLS client settings for `_rnasps` (tests trust their own CA). */
   readonly rnaspTls?: { ca?: string; rejectUnauthorized?: boolean };
-}
-
-/** "host:port" for listening: like parseHostPort but port 0 (any free port) is allowed. */
-function listenAddress(s: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (!m || Number(m[2]) > 65535) throw new Error(`not a listen address (host:port): ${s}`);
-  return { host: m[1]!, port: Number(m[2]) };
 }
 
 function toLocation(hp: string): ServiceLocation {
@@ -116,14 +109,14 @@ export async function startPeers(config: PeersConfig, opts: StartOptions): Promi
   const started: Im2000Server<any, any>[] = [];
   try {
     for (const key of ["msoap", "msrap", "rnasp", "rnaqp"] as const) {
-      const hp = listenAddress(config.listen[key]);
+      const hp = parseListenAddress(config.listen[key]);
       const l = await servers[key].listen(hp.host, hp.port);
       started.push(servers[key]);
       addresses[key] = { host: hp.host, port: l.port };
       const tkey = `${key}s` as const;
       const thp = config.listen[tkey];
       if (tls && thp) {
-        const t = listenAddress(thp);
+        const t = parseListenAddress(thp);
         const tl = await servers[key].listen(t.host, t.port, tls);
         addresses[tkey] = { host: t.host, port: tl.port };
       }

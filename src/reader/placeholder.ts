@@ -6,19 +6,11 @@
 import { ipToString } from "../im2000/locate.ts";
 import type { ServiceLocation } from "../im2000/types.ts";
 import { hexIdentifier, type SavedNote } from "../notes/notes.ts";
+import { rfc5322Date } from "../mail/date.ts";
 
 export function describeLocation(l: ServiceLocation): string {
   if (l.kind === "domain") return l.value.join(".");
   return l.value.map((a) => `${a.address.kind === "version6" ? `[${ipToString(a.address)}]` : ipToString(a.address)}:${a.port}`).join(", ");
-}
-
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function rfc5322Date(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
 /** Header and body of the placeholder; `header` ends with the empty line. */
@@ -31,7 +23,7 @@ export function placeholderParts(note: SavedNote): { header: Uint8Array; body: U
     "From: IM2000 reading shim <mailer-daemon@im2000-shim.invalid>",
     `To: <${rcpt.replace(/[\r\n<>]/g, "")}>`,
     "Subject: Message withdrawn",
-    `Date: ${rfc5322Date(note.date)}`,
+    `Date: ${rfc5322Date(new Date(note.date * 1000))}`,
     `Message-ID: <withdrawn.${id}@im2000-shim.invalid>`,
     "MIME-Version: 1.0",
     "Content-Type: text/plain; charset=utf-8",

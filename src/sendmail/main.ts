@@ -6,6 +6,7 @@
 // Everything the process provides comes in through SendmailIo, so tests run the whole command in
 // process; src/cli/sendmail.ts binds it to the real process.
 
+import { toHex } from "../util/bytes.ts";
 import type { Duplex } from "../runtime/net.ts";
 import type { Resolver } from "../runtime/dns.ts";
 import { collectMessage } from "./collect.ts";
@@ -27,12 +28,6 @@ export interface SendmailIo extends ConfigSources {
   stderr(text: string): void;
   hostname(): string;
   readonly resolver?: Resolver;
-}
-
-function hex(id: Uint8Array): string {
-  let s = "";
-  for (const b of id) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 /** Runs the command; resolves with the exit status. Never throws. */
@@ -114,7 +109,7 @@ export async function runSendmail(io: SendmailIo): Promise<number> {
     const env = buildEnvelope(opts.recipients, raw, { extractRecipients: opts.extractRecipients, defaultDomain: cfg.defaultDomain, maxRecipients: cfg.maxRecipients });
     verbose(`submitting ${env.message.byteLength} octets for ${env.recipients.length} recipient(s)`);
     const id = await submitMessage(cfg, env.recipients, env.message, { resolver: io.resolver, trustedCa });
-    verbose(`accepted by the message store; originator identifier ${hex(id)} (track it with an IM2000 originator MUA)`);
+    verbose(`accepted by the message store; originator identifier ${toHex(id)} (track it with an IM2000 originator MUA)`);
     return EX.OK;
   } catch (e) {
     const r = exitForError(e);

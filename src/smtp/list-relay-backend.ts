@@ -11,6 +11,7 @@ import { reply, type Reply } from "./reply.ts";
 import { Im2000StatusError } from "../im2000/errors.ts";
 import { MsoapStatus } from "../im2000/msoap.ts";
 import type { Logger } from "../util/log.ts";
+import { rfc5322Date } from "../mail/date.ts";
 
 export interface ListRelayOptions extends SubmitOptions {
   readonly link: Omit<MsoapLinkOptions, "log">;
@@ -118,13 +119,4 @@ export class ListRelayBackend implements SmtpBackend {
     this.#smtpCredentials = undefined;
     return this.#link.close();
   }
-}
-
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** RFC 5322 §3.3 date-time in UTC. */
-export function rfc5322Date(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }

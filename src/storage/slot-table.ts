@@ -31,6 +31,8 @@
 
 import { fsyncDir, listDir, mkdirpDurable, path, RandomAccessFile } from "../runtime/fs.ts";
 import { crc32c } from "./crc32.ts";
+import { toHex } from "../util/bytes.ts";
+import { Mutex } from "../util/mutex.ts";
 
 export const KEY_BYTES = 16;
 const SLOT_OVERHEAD = 24;
@@ -89,17 +91,6 @@ interface Level {
 }
 
 /** A tiny FIFO mutex: table operations never interleave their reads and writes. */
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const r = this.#tail.then(fn);
-    this.#tail = r.then(
-      () => {},
-      () => {},
-    );
-    return r;
-  }
-}
 
 export interface FileSlotTableOptions {
   readonly valueBytes: number;
@@ -329,12 +320,6 @@ export class FileSlotTable implements SlotTable {
   }
 }
 
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
-
 /** The in-memory SlotTable for tests. */
 export class MemorySlotTable implements SlotTable {
   readonly valueBytes: number;
@@ -347,15 +332,15 @@ export class MemorySlotTable implements SlotTable {
   }
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     checkKey(key);
-    return this.#map.get(hex(key))?.value.slice();
+    return this.#map.get(toHex(key))?.value.slice();
   }
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
     checkKey(key);
     if (value.byteLength !== this.valueBytes) throw new RangeError(`slot values are ${this.valueBytes} octets`);
-    this.#map.set(hex(key), { key: key.slice(), value: value.slice() });
+    this.#map.set(toHex(key), { key: key.slice(), value: value.slice() });
   }
   async delete(key: Uint8Array): Promise<boolean> {
-    return this.#map.delete(hex(key));
+    return this.#map.delete(toHex(key));
   }
   async scan(cursor: number, maxSlots: number): Promise<{ entries: SlotEntry[]; next: number | undefined }> {
     const all = [...this.#map.values()];

@@ -111,7 +111,7 @@ export function decodeSlot(b: Uint8Array): Slot {
   };
 }
 
-import { fromHex, toHex } from "../../util/bytes.ts";
+import { concatBytes, fromHex, toHex } from "../../util/bytes.ts";
 export { fromHex, toHex };
 
 const enc = new TextEncoder();
@@ -649,7 +649,7 @@ export class MessageStore {
         this.#pendingListT.set(t, (this.#pendingListT.get(t) ?? 0) + 1);
       }
       if (t > this.#lastT) this.#lastT = t;
-      const record = concatBytes(new Uint8Array([0x43]), enc.encode(JSON.stringify(info)));
+      const record = concatBytes([new Uint8Array([0x43]), enc.encode(JSON.stringify(info))]);
       ctx.overlay.set(info.o, new Uint8Array(SLOT_BYTES)); // reserve the ids within this batch
       ctx.emit({ record, apply: (loc) => this.#applyCommit(info, loc) });
       return info;
@@ -696,7 +696,7 @@ export class MessageStore {
     const ids = [info.o, ...info.r.map((r) => r[2]), ...(info.li ? [info.li] : [])];
     const d: DeleteInfo = { i: ids, a: info.a, z: info.z, s: MessageStore.#segmentsOf(info, { segment: s.segment, offset: s.offset, length: s.length }) };
     for (const id of ids) ctx.overlay.set(id, null);
-    ctx.emit({ record: concatBytes(new Uint8Array([0x58]), enc.encode(JSON.stringify(d))), apply: () => this.#applyDelete(d) });
+    ctx.emit({ record: concatBytes([new Uint8Array([0x58]), enc.encode(JSON.stringify(d))]), apply: () => this.#applyDelete(d) });
   }
 
   async #live(ctx: BatchContext, id: Uint8Array): Promise<Slot | undefined> {
@@ -898,12 +898,6 @@ export class PendingSubmission {
   }
 }
 
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
-}
 
 export function bytesToBase64(b: Uint8Array): string {
   let s = "";
