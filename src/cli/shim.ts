@@ -6,10 +6,9 @@
 //   IM2000_SHIM_ROLE=smtp-submission IM2000_SHIM_PORT=2525 IM2000_MSOAP=127.0.0.1:8192 deno run -A src/cli/shim.ts
 
 import { args as argv, env, onTerminate, writeStderr, writeStdout, exit } from "../runtime/process.ts";
-import { readTextSync } from "../runtime/fs.ts";
-import { parseEndpoint } from "../im2000/endpoint.ts";
 import { createLogger, type LogLevel } from "../util/log.ts";
-import { startSmtpService, type SmtpServiceConfig } from "../smtp/service.ts";
+import { startSmtpService } from "../smtp/service.ts";
+import { shimConfig } from "./shim-config.ts";
 import { startPop3Service } from "../pop3/service.ts";
 import { openNoteStore } from "../notes/open.ts";
 
@@ -72,74 +71,32 @@ function parse(list: string[]): Parsed {
   return { role, opts, flags };
 }
 
-function int(v: string | undefined, name: string): number | undefined {
-  if (v === undefined || v === "") return undefined;
-  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer`);
-  return Number(v);
-}
-
-function list(v: string | undefined): string[] {
-  return (v ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
-}
-
 async function main(): Promise<void> {
   const p = parse(argv());
   if (p.flags.has("help")) {
     await writeStdout(USAGE);
     return;
   }
-  const get = (flag: string, variable: string) => p.opts.get(flag) ?? env(variable);
-  const on = (flag: string, variable: string) => p.flags.has(flag) || env(variable) === "1";
-  const role = p.role ?? env("IM2000_SHIM_ROLE");
-  if (role !== "smtp-submission" && role !== "smtp-list-relay" && role !== "pop3") throw new Error(`unknown or missing role ${role ?? ""} (try --help)`);
-  const host = get("host", "IM2000_SHIM_HOST") ?? "127.0.0.1";
-  const port = int(get("port", "IM2000_SHIM_PORT"), "port") ?? (role === "smtp-submission" ? 587 : role === "pop3" ? 110 : 25);
-  const tlsPort = int(get("tls-port", "IM2000_SHIM_TLS_PORT"), "tls-port");
-  const certFile = get("cert", "IM2000_SHIM_TLS_CERT");
-  const keyFile = get("key", "IM2000_SHIM_TLS_KEY");
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error("--cert and --key go together");
-  const tls = certFile !== undefined && keyFile !== undefined ? { cert: readTextSync(certFile), key: readTextSync(keyFile) } : undefined;
-  const testMode = on("test-mode", "IM2000_TEST_MODE");
-  const idle = int(get("idle-timeout", "IM2000_IDLE_TIMEOUT_S"), "idle-timeout");
-  const peerTimeout = int(get("peer-timeout", "IM2000_PEER_TIMEOUT_S"), "peer-timeout");
-  const peerTimeoutMs = peerTimeout !== undefined ? Math.max(1, peerTimeout) * 1000 : undefined;
   const level = (p.opts.get("log-level") ?? (p.flags.has("trace") ? "debug" : "info")) as LogLevel;
   const log = createLogger((l) => writeStderr(l + "\n"), level);
-  const lifetime = int(get("lifetime", "IM2000_LIFETIME_S"), "lifetime");
+  const source = { value: (flag: string, variable: string) => p.opts.get(flag) ?? env(variable), on: (flag: string, variable: string) => p.flags.has(flag) || env(variable) === "1" };
+  const c = shimConfig(source, p.role, { log, traceWire: p.flags.has("trace") });
   let stop: () => Promise<void>;
   let ports: readonly { host: string; port: number; tls: boolean }[];
-  if (role === "pop3") {
-    const rnaqp = get("rnaqp", "IM2000_RNAQP");
-    if (rnaqp === undefined) throw new Error("the notification agent's location is required (--rnaqp or IM2000_RNAQP)");
-    const notes = await openNoteStore(get("state-dir", "IM2000_SHIM_STATE_DIR"));
-    const svc = await startPop3Service({
-      hostname: get("hostname", "IM2000_SHIM_HOSTNAME") ?? "localhost",
-      listen: [{ host, port }],
-      listenTls: tlsPort !== undefined ? [{ host, port: tlsPort }] : [],
-      tls,
-      rna: parseEndpoint(rnaqp, "rnaqp"),
-      notes,
-      rnaResponseTimeoutMs: peerTimeoutMs,
-      stores: { responseTimeoutMs: peerTimeoutMs },
-      idleTimeoutMs: idle !== undefined ? idle * 1000 : undefined,
-      allowPlainAuthWithoutTls: on("allow-plain-auth", "IM2000_ALLOW_PLAIN_AUTH"),
-      traceWire: p.flags.has("trace"),
-      testMode,
-      log,
-    });
+  if (c.role === "pop3") {
+    const notes = await openNoteStore(c.stateDir);
+    const svc = await startPop3Service({ ...c.pop3, notes });
     ports = svc.ports;
     stop = async () => {
       await svc.close();
       await notes.close();
     };
   } else {
-    const msoap = get("msoap", "IM2000_MSOAP");
-    if (msoap === undefined) throw new Error("the message store's location is required (--msoap or IM2000_MSOAP)");
-    const svc = await startSmtpService(smtpConfig(msoap));
+    const svc = await startSmtpService(c.smtp);
     ports = svc.ports;
     stop = () => svc.close();
   }
-  for (const b of ports) await writeStdout(`${role} listening on ${b.host}:${b.port}${b.tls ? " (implicit TLS)" : ""}\n`);
+  for (const b of ports) await writeStdout(`${c.role} listening on ${b.host}:${b.port}${b.tls ? " (implicit TLS)" : ""}\n`);
   let stopping = false;
   onTerminate(async (sig) => {
     if (stopping) exit(1);
@@ -148,39 +105,6 @@ async function main(): Promise<void> {
     await stop();
     exit(0);
   });
-
-  function smtpConfig(msoap: string): SmtpServiceConfig {
-    return {
-    role: role === "smtp-submission" ? "submission" : "relay",
-    hostname: get("hostname", "IM2000_SHIM_HOSTNAME") ?? "localhost",
-    listen: [{ host, port }],
-    listenTls: tlsPort !== undefined ? [{ host, port: tlsPort }] : [],
-    tls,
-    store: parseEndpoint(msoap, "msoap"),
-    idleTimeoutMs: idle !== undefined ? idle * 1000 : undefined,
-    maxRecipients: int(get("max-recipients", "IM2000_MAX_RECIPIENTS"), "max-recipients"),
-    maxMessageSize: int(get("max-message-size", "IM2000_MAX_MESSAGE_SIZE"), "max-message-size"),
-    chunkSize: int(get("chunk-size", "IM2000_CHUNK_SIZE"), "chunk-size"),
-    storeResponseTimeoutMs: peerTimeoutMs,
-    lifetimeSeconds: lifetime,
-    allowPlainAuthWithoutTls: on("allow-plain-auth", "IM2000_ALLOW_PLAIN_AUTH"),
-    allowAnonymousSubmission: on("allow-anonymous", "IM2000_ALLOW_ANONYMOUS"),
-    flushIdleMs: testMode ? 1000 : undefined,
-    relay:
-      role === "smtp-list-relay"
-        ? {
-            listDomains: list(get("list-domains", "IM2000_LIST_DOMAINS")).map((d) => d.toLowerCase()),
-            gatewayAccount: get("gateway-account", "IM2000_LIST_GATEWAY_ACCOUNT") ?? "",
-            gatewayPassword: get("gateway-password", "IM2000_LIST_GATEWAY_PASSWORD") ?? "",
-            semiPublicLists: list(get("semi-public", "IM2000_LIST_SEMIPUBLIC")),
-            defaultLifetimeSeconds: lifetime,
-          }
-        : undefined,
-    traceWire: p.flags.has("trace"),
-    testMode,
-    log,
-    };
-  }
 }
 
 main().catch((e) => {

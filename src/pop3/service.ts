@@ -12,7 +12,8 @@ import type { Logger } from "../util/log.ts";
 import { silentLogger } from "../util/log.ts";
 import { redactPop3, runPop3Session } from "./driver.ts";
 import { Im2000Pop3Backend } from "./im2000-backend.ts";
-import { Pop3Session, type Pop3SessionConfig } from "./session.ts";
+import type { Pop3Backend } from "./backend.ts";
+import { Pop3Session, type Pop3ConnectionInfo, type Pop3SessionConfig } from "./session.ts";
 
 export interface Pop3ServiceConfig {
   readonly hostname: string;
@@ -34,6 +35,16 @@ export interface Pop3ServiceConfig {
   readonly maxErrors?: number;
   readonly allowPlainAuthWithoutTls?: boolean;
   readonly traceWire?: boolean;
+  /**
+   * Extension points for embedders: adjusted session settings, a policy layered over the IM2000
+   * backend, or a session of one's own (a subclass). (The conformance runner's own tests build
+   * their deliberately broken shims with these.)
+   */
+  readonly customize?: {
+    readonly session?: (c: Pop3SessionConfig) => Pop3SessionConfig;
+    readonly backend?: (b: Pop3Backend) => Pop3Backend;
+    readonly createSession?: (config: Pop3SessionConfig, backend: Pop3Backend, info: Pop3ConnectionInfo) => Pop3Session;
+  };
   readonly testMode?: boolean;
   readonly log?: Logger;
 }
@@ -57,13 +68,13 @@ export interface Pop3Service {
 
 export async function startPop3Service(c: Pop3ServiceConfig): Promise<Pop3Service> {
   const log = c.log ?? silentLogger;
-  const sessionConfig: Pop3SessionConfig = {
+  const sessionConfig: Pop3SessionConfig = (c.customize?.session ?? ((x) => x))({
     hostname: c.hostname,
     allowPlainAuthWithoutTls: c.allowPlainAuthWithoutTls ?? false,
     stls: c.tls !== undefined,
     maxErrors: c.maxErrors ?? POP3_DEFAULTS.maxErrors,
     implementation: "im2000-shims",
-  };
+  });
   const server = new LineServer({
     name: "pop3",
     maxSessions: c.maxSessions ?? POP3_DEFAULTS.maxSessions,
@@ -76,7 +87,7 @@ export async function startPop3Service(c: Pop3ServiceConfig): Promise<Pop3Servic
     log,
     async session(lc, info) {
       lc.trace = c.traceWire ? logTrace(info.log, redactPop3) : noTrace;
-      const backend = new Im2000Pop3Backend({
+      const inner = new Im2000Pop3Backend({
         rna: c.rna,
         locate: c.locate,
         rnaResponseTimeoutMs: c.rnaResponseTimeoutMs,
@@ -85,7 +96,9 @@ export async function startPop3Service(c: Pop3ServiceConfig): Promise<Pop3Servic
         pageSize: c.pageSize ?? POP3_DEFAULTS.pageSize,
         log: info.log,
       });
-      const session = new Pop3Session(sessionConfig, backend, { loopback: lc.isLoopback, tls: info.implicitTls });
+      const backend = (c.customize?.backend ?? ((b) => b))(inner);
+      const connInfo: Pop3ConnectionInfo = { loopback: lc.isLoopback, tls: info.implicitTls };
+      const session = c.customize?.createSession?.(sessionConfig, backend, connInfo) ?? new Pop3Session(sessionConfig, backend, connInfo);
       await runPop3Session(lc, session, { tls: c.tls, log: info.log });
     },
     async refuse(lc, reason) {

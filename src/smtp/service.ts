@@ -5,6 +5,7 @@
 import type { Conn, TlsServerOptions } from "../runtime/net.ts";
 import type { Endpoint } from "../im2000/endpoint.ts";
 import type { LocateOptions } from "../im2000/locate.ts";
+import type { LineConnection } from "../line/connection.ts";
 import { LineServer } from "../line/server.ts";
 import { logTrace, noTrace } from "../line/trace.ts";
 import type { Logger } from "../util/log.ts";
@@ -47,6 +48,16 @@ export interface SmtpServiceConfig {
   readonly relay?: RelayConfig;
   /** Log every line on the wire (credentials redacted) at debug level. */
   readonly traceWire?: boolean;
+  /**
+   * Extension points for embedders: a policy layered over the IM2000 backend, adjusted session
+   * settings, or a look at each connection before its session runs. (The conformance runner's
+   * own tests build their deliberately broken shims with these.)
+   */
+  readonly customize?: {
+    readonly session?: (c: SmtpSessionConfig) => SmtpSessionConfig;
+    readonly backend?: (b: SmtpBackend) => SmtpBackend;
+    readonly connection?: (lc: LineConnection) => void;
+  };
   readonly testMode?: boolean;
   readonly log?: Logger;
 }
@@ -82,7 +93,7 @@ export interface SmtpService {
 
 export async function startSmtpService(c: SmtpServiceConfig): Promise<SmtpService> {
   const log = c.log ?? silentLogger;
-  const sessionConfig: SmtpSessionConfig = {
+  const sessionConfig: SmtpSessionConfig = (c.customize?.session ?? ((x) => x))({
     hostname: c.hostname,
     banner: c.role === "submission" ? "IM2000 submission shim" : "IM2000 list relay",
     maxMessageSize: c.maxMessageSize ?? SMTP_DEFAULTS.maxMessageSize,
@@ -91,14 +102,14 @@ export async function startSmtpService(c: SmtpServiceConfig): Promise<SmtpServic
     allowPlainAuthWithoutTls: c.allowPlainAuthWithoutTls ?? false,
     starttls: c.tls !== undefined,
     chunking: c.chunking ?? true,
-  };
+  });
   const submit = {
     chunkSize: c.chunkSize ?? SMTP_DEFAULTS.chunkSize,
     envelopeTimeoutMs: c.envelopeTimeoutMs ?? SMTP_DEFAULTS.envelopeTimeoutMs,
     flushIdleMs: c.flushIdleMs ?? SMTP_DEFAULTS.flushIdleMs,
   };
   const link = { store: c.store, locate: c.locate, responseTimeoutMs: c.storeResponseTimeoutMs ?? SMTP_DEFAULTS.storeResponseTimeoutMs, connectTimeoutMs: 30_000 };
-  const makeBackend = (sessionLog: Logger): SmtpBackend =>
+  const imBackend = (sessionLog: Logger): SmtpBackend =>
     c.role === "submission"
       ? new SubmissionBackend({
           ...submit,
@@ -120,6 +131,7 @@ export async function startSmtpService(c: SmtpServiceConfig): Promise<SmtpServic
           hostname: c.hostname,
           log: sessionLog,
         });
+  const makeBackend = (sessionLog: Logger): SmtpBackend => (c.customize?.backend ?? ((b) => b))(imBackend(sessionLog));
   const server = new LineServer({
     name: c.role === "submission" ? "smtp" : "smtp-relay",
     maxSessions: c.maxSessions ?? SMTP_DEFAULTS.maxSessions,
@@ -132,6 +144,7 @@ export async function startSmtpService(c: SmtpServiceConfig): Promise<SmtpServic
     log,
     async session(lc, info) {
       lc.trace = c.traceWire ? logTrace(info.log, redactSmtp) : noTrace;
+      c.customize?.connection?.(lc);
       const session = new SmtpSession(sessionConfig, makeBackend(info.log), { remoteAddress: lc.remoteAddress, loopback: lc.isLoopback, tls: info.implicitTls });
       await runSmtpSession(lc, session, { tls: c.tls, hostname: c.hostname, log: info.log });
     },
