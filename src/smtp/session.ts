@@ -14,7 +14,7 @@
 //   everything learned before the handshake (RFC 3207 §4.2).
 
 import type { SmtpMailbox } from "./address.ts";
-import { formatMailbox, parsePathAndParams } from "./address.ts";
+import { parsePathAndParams } from "./address.ts";
 import type { MessageSink, SmtpBackend } from "./backend.ts";
 import { reply, type Reply } from "./reply.ts";
 import { CommandTable, splitCommand } from "../line/command.ts";
@@ -92,7 +92,6 @@ export class SmtpSession {
   #errors = 0;
   #reversePath: SmtpMailbox | null = null;
   #recipients: SmtpMailbox[] = [];
-  #declaredSize = 0;
   #sink: MessageSink | undefined;
   /** Content octets received for the current DATA/BDAT transaction. */
   #received = 0;
@@ -179,7 +178,6 @@ export class SmtpSession {
     }
     this.#reversePath = null;
     this.#recipients = [];
-    this.#declaredSize = 0;
     this.#received = 0;
     this.#bdatFailed = undefined;
     this.#smtputf8 = false;
@@ -243,7 +241,6 @@ export class SmtpSession {
     }
     // ref: shims SUB-5 — accepted, and never forwarded (MSOAP has no envelope sender).
     this.#reversePath = parsed.mailbox;
-    this.#declaredSize = size;
     this.#smtputf8 = smtputf8;
     this.#bdatFailed = undefined;
     this.#state = "mail";
@@ -466,10 +463,5 @@ export class SmtpSession {
   async end(): Promise<void> {
     this.#resetTransaction();
     await this.backend.close();
-  }
-
-  /** A mailbox as text for replies naming refused recipients. */
-  static describe(m: SmtpMailbox): string {
-    return formatMailbox(m);
   }
 }
