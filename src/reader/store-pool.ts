@@ -44,6 +44,8 @@ interface Entry {
   readonly mutex: Mutex;
 }
 
+const storeKeys = new WeakMap<ServiceLocation, string>();
+
 /** Which of a store's two sessions a request uses (see the top of this file). */
 export type Lane = "foreground" | "background";
 
@@ -58,11 +60,19 @@ export class StorePool {
     this.#o = o;
   }
 
+  /**
+   * The store a notification names, as a map key: its storeclear location's DER. Computed once
+   * per location object (a session's notifications are kept for its whole length), not on every
+   * MSRAP request.
+   */
   static keyOf(n: Notification): string {
-    const b = encode(ServiceLocation, n.storeclear);
-    let s = "";
-    for (const x of b) s += String.fromCharCode(x);
-    return s;
+    let key = storeKeys.get(n.storeclear);
+    if (key === undefined) {
+      key = "";
+      for (const x of encode(ServiceLocation, n.storeclear)) key += String.fromCharCode(x);
+      storeKeys.set(n.storeclear, key);
+    }
+    return key;
   }
 
   async #connect(n: Notification): Promise<MsrapClient> {
