@@ -2,14 +2,13 @@
 // mistake is a UsageError, which the CLI turns into exit status 2).
 
 import { parseHostPort } from "../src/im2000/locate.ts";
+import { splitArgs, UsageError } from "../src/util/argv.ts";
 import { LEVELS, SUITES, type Level, type SuiteName } from "./case.ts";
 import { parseReportSpec, type ReportTarget } from "./report/write.ts";
 import type { TargetSpec } from "./runner.ts";
 import type { PeerPorts } from "./peers/fake-peers.ts";
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+export { UsageError };
 
 export interface RunCommand {
   readonly command: "run";
@@ -127,34 +126,11 @@ function positiveNumber(v: string, flag: string, integer: boolean): number {
   return n;
 }
 
-/** Splits `--flag=value` and `--flag value` into pairs; boolean flags take no value. */
-function tokens(argv: readonly string[], booleans: ReadonlySet<string>): { flags: [string, string][]; positional: string[] } {
-  const flags: [string, string][] = [];
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (booleans.has(name)) {
-      flags.push([name, ""]);
-      continue;
-    }
-    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value`);
-    flags.push([name, value]);
-  }
-  return { flags, positional };
-}
-
 export function parseArgs(argv: readonly string[]): Command {
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") return { command: "help" };
   const [cmd, ...rest] = argv;
-  const { flags, positional } = tokens(rest, new Set(["--verbose", "--json"]));
-  if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
+  const { options: flags, operands } = splitArgs(rest, new Set(["--verbose", "--json"]));
+  if (operands.length > 0) throw new UsageError(`unexpected argument "${operands[0]}"`);
   const one = (name: string): string | undefined => {
     const all = flags.filter(([n]) => n === name);
     if (all.length > 1) throw new UsageError(`${name} given more than once`);

@@ -20,6 +20,7 @@ import { startPeers } from "../peers/peers.ts";
 import { SHIM_DEFAULTS, startShims, type ShimsConfig, type ShimsHandle } from "./serve-shims.ts";
 import { concatBytes, fromHex, toHex } from "../util/bytes.ts";
 import { describeLocation } from "../reader/placeholder.ts";
+import { splitArgs, UsageError } from "../util/argv.ts";
 
 const HELP = `im2000 — reference IM2000 peers and a command-line MUA
 
@@ -55,28 +56,12 @@ interface Parsed {
 const FLAGS = new Set(["--help", "-h", "--test-mode", "--no-shims", "--version"]);
 
 function parse(argv: string[]): Parsed {
+  const { options, operands } = splitArgs(argv, FLAGS);
   const opts = new Map<string, string[]>();
-  const rest: string[] = [];
-  let cmd = "";
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith("-") && a.length > 1) {
-      if (FLAGS.has(a)) {
-        opts.set(a, ["true"]);
-        continue;
-      }
-      const eq = a.indexOf("=");
-      const name = eq > 0 ? a.slice(0, eq) : a;
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-      opts.set(name, [...(opts.get(name) ?? []), value]);
-    } else if (cmd === "") cmd = a;
-    else rest.push(a);
-  }
+  for (const [name, value] of options) opts.set(name, [...(opts.get(name) ?? []), value]);
+  const [cmd = "", ...rest] = operands;
   return { cmd, opts, rest };
 }
-
-class UsageError extends Error {}
 
 function one(p: Parsed, name: string, def?: string): string | undefined {
   const v = p.opts.get(name);

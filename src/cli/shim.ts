@@ -7,6 +7,7 @@
 
 import { args as argv, env, onTerminate, writeStderr, writeStdout, exit } from "../runtime/process.ts";
 import { createLogger, type LogLevel } from "../util/log.ts";
+import { splitArgs, UsageError } from "../util/argv.ts";
 import { startSmtpService } from "../smtp/service.ts";
 import { shimConfig } from "./shim-config.ts";
 import { startPop3Service } from "../pop3/service.ts";
@@ -49,26 +50,18 @@ interface Parsed {
   flags: Set<string>;
 }
 
-const BOOLEAN_FLAGS = new Set(["allow-plain-auth", "allow-anonymous", "test-mode", "trace", "help"]);
+const BOOLEAN_FLAGS = new Set(["--allow-plain-auth", "--allow-anonymous", "--test-mode", "--trace", "--help"]);
 
 function parse(list: string[]): Parsed {
+  const { options, operands } = splitArgs(list, BOOLEAN_FLAGS);
+  if (operands.length > 1) throw new UsageError(`unexpected argument ${operands[1]}`);
   const opts = new Map<string, string>();
   const flags = new Set<string>();
-  let role: string | undefined;
-  for (let i = 0; i < list.length; i++) {
-    const a = list[i]!;
-    if (a.startsWith("--")) {
-      const [k, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
-      if (BOOLEAN_FLAGS.has(k)) flags.add(k);
-      else {
-        const v = inline ?? list[++i];
-        if (v === undefined) throw new Error(`--${k} needs a value`);
-        opts.set(k, v);
-      }
-    } else if (role === undefined) role = a;
-    else throw new Error(`unexpected argument ${a}`);
+  for (const [name, value] of options) {
+    if (BOOLEAN_FLAGS.has(name)) flags.add(name.slice(2));
+    else opts.set(name.slice(2), value);
   }
-  return { role, opts, flags };
+  return { role: operands[0], opts, flags };
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,8 @@
 // asks: a script written for sendmail never breaks on them. Any other letter is a usage error
 // (exit 64): it is no sendmail option at all, most likely a typo.
 
+import { UsageError } from "../util/argv.ts";
+
 export type Mode =
   /** -bm (the default): read a message on standard input and submit it. */
   | "deliver"
@@ -40,9 +42,7 @@ export interface SendmailOptions {
   readonly notes: readonly string[];
 }
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+export { UsageError };
 
 export const USAGE = "usage: im2000-sendmail [-t] [-i] [-f sender] [-F name] [-v] [-bm | -bs] [-o option] [--] [recipient ...]";
 
