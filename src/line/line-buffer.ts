@@ -1,6 +1,6 @@
-// Input buffering for the text protocols (SMTP, POP3, IMAP): bytes in, lines (or exact byte
-// counts, for BDAT and IMAP literals) out. Sans-I/O: LineConnection feeds it from a socket, tests
-// feed it directly.
+// Input buffering for the text protocols (SMTP, POP3, IMAP) and for the message im2000-sendmail
+// reads on standard input: bytes in, lines (or exact byte counts, for BDAT and IMAP literals) out.
+// Sans-I/O: LineConnection feeds it from a socket, MessageCollector from stdin, tests directly.
 //
 // A line ends at LF; a preceding CR is stripped and reported, so a protocol can tell CRLF from a
 // bare LF. A line longer than the limit is never buffered whole: the buffer reports it as too long

@@ -17,6 +17,8 @@
 // into us while the job runs, possibly for hours, and an MSOAP session held open that long would
 // hit the store's idle timeout. The size limit bounds the memory this takes.
 
+import { LineBuffer } from "../line/line-buffer.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { EX, SendmailFailure } from "./exit-status.ts";
 
 export interface CollectOptions {
@@ -35,8 +37,8 @@ export class MessageCollector {
   readonly #opts: CollectOptions;
   #out: Uint8Array[] = [];
   #size = 0;
-  #partial: Uint8Array[] = [];
-  #partialSize = 0;
+  /** Standard input not yet taken as lines: the shared line splitter (LF or CRLF). */
+  readonly #lines = new LineBuffer();
   #line = 0;
   #done = false;
   #failure: SendmailFailure | undefined;
@@ -52,43 +54,28 @@ export class MessageCollector {
 
   /** Feeds input; returns `done`. */
   push(chunk: Uint8Array): boolean {
-    let pos = 0;
-    while (!this.#done && pos < chunk.byteLength) {
-      const lf = chunk.indexOf(LF, pos);
-      if (lf < 0) {
-        const rest = chunk.subarray(pos);
-        this.#partial.push(rest);
-        this.#partialSize += rest.byteLength;
+    if (this.#done) return true;
+    this.#lines.push(chunk);
+    while (!this.#done) {
+      // A line's own octets may use what is left of the limit; takeLine adds its CRLF.
+      const r = this.#lines.readLine(this.#opts.maxSize - this.#size);
+      if (r === undefined) {
         // A line that can only grow past the limit fails now, not at its end.
-        if (this.#size + this.#partialSize > this.#opts.maxSize) this.#fail(this.#tooLarge());
+        if (this.#size + this.#lines.size > this.#opts.maxSize) this.#fail(this.#tooLarge());
         break;
       }
-      const piece = chunk.subarray(pos, lf);
-      let line: Uint8Array;
-      if (this.#partial.length === 0) line = piece;
-      else {
-        this.#partial.push(piece);
-        line = concat(this.#partial, this.#partialSize + piece.byteLength);
-        this.#partial = [];
-        this.#partialSize = 0;
-      }
-      this.#takeLine(line, true);
-      pos = lf + 1;
+      if (r.kind === "too-long") this.#fail(this.#tooLarge());
+      else this.#takeLine(r.bytes, true);
     }
     return this.#done;
   }
 
   /** End of input: the message, or the failure (exit status and reason). */
   end(): Uint8Array {
-    if (!this.#done && this.#partial.length > 0) {
-      const line = concat(this.#partial, this.#partialSize);
-      this.#partial = [];
-      this.#partialSize = 0;
-      this.#takeLine(line, false);
-    }
+    if (!this.#done && this.#lines.size > 0) this.#takeLine(concatBytes(this.#lines.takeAll()), false);
     this.#done = true;
     if (this.#failure !== undefined) throw this.#failure;
-    return concat(this.#out, this.#size);
+    return concatBytes(this.#out);
   }
 
   #fail(f: SendmailFailure): void {
@@ -101,9 +88,10 @@ export class MessageCollector {
     return new SendmailFailure(EX.DATAERR, `the message is larger than max_message_size (${this.#opts.maxSize} octets)`);
   }
 
-  #takeLine(raw: Uint8Array, hadLf: boolean): void {
+  /** One line without its LF or CRLF; hadLf false for a last line the input left unended. */
+  #takeLine(text: Uint8Array, hadLf: boolean): void {
     this.#line++;
-    let line = hadLf && raw.byteLength > 0 && raw[raw.byteLength - 1] === CR ? raw.subarray(0, raw.byteLength - 1) : raw;
+    let line = text;
     if (this.#line === 1 && startsWith(line, FROM_)) return; // the Unix From_ line
     if (!this.#opts.ignoreDots && line[0] === DOT) {
       if (line.byteLength === 1) {
@@ -131,17 +119,6 @@ function startsWith(b: Uint8Array, prefix: readonly number[]): boolean {
   if (b.byteLength < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
   return true;
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1 && parts[0]!.byteLength === size) return parts[0]!;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
 }
 
 /** Reads the message from a stream of chunks, stopping as soon as it has ended. */
