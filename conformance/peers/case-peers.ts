@@ -3,6 +3,7 @@
 
 import type { CommandSubmitEnvelope } from "../../src/im2000/msoap.ts";
 import type { NotificationAndLocalData } from "../../src/im2000/types.ts";
+import { concatBytes } from "../../src/util/bytes.ts";
 import type { WireLog } from "../wire-log.ts";
 import type { CaseBinding, FaultOutcome } from "./router.ts";
 import { ReplyQueue, type SubmissionVerdict } from "./script.ts";
@@ -26,14 +27,7 @@ export interface SubmissionRecord {
 
 /** The submitted octets of a record, reassembled. */
 export function contentOf(r: SubmissionRecord): Uint8Array {
-  const n = r.parts.reduce((s, p) => s + p.byteLength, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of r.parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return concatBytes(r.parts);
 }
 
 /** A message the fake store serves over MSRAP. */

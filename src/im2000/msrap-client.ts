@@ -7,6 +7,7 @@ import { Im2000StatusError } from "./errors.ts";
 import { ClientSession, type ClientTarget, type ClientTimeouts } from "./client-session.ts";
 import { MSRAP, RetrievalType, type MsrapCommandData, type MsrapResponse, type MsrapResponseData, type RetrievalTypeValue } from "./msrap.ts";
 import type { Conn } from "../runtime/net.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Octets asked for per Retrieve when paging (a store may return fewer). */
 export const DEFAULT_PAGE_SIZE = 256 * 1024;
@@ -100,18 +101,8 @@ export class MsrapClient {
   /** The whole representation in memory (small messages, tests). */
   async retrieveAll(identifier: Uint8Array, type: RetrievalTypeValue = RetrievalType.all, pageSize?: number): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
-    let n = 0;
-    for await (const p of this.pages(identifier, type, { pageSize })) {
-      parts.push(p);
-      n += p.byteLength;
-    }
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.byteLength;
-    }
-    return out;
+    for await (const p of this.pages(identifier, type, { pageSize })) parts.push(p);
+    return concatBytes(parts);
   }
 
   close(): Promise<void> {
