@@ -389,6 +389,21 @@ describe("POP3 shim faults", () => {
 });
 
 describe("POP3 protocol (RFC 1939, 2449, 3206) and bad input", () => {
+  it("a client silent at an AUTH challenge hears the same -ERR as any other: autologout on timeout, [SYS/TEMP] on shutdown", async () => {
+    const idle = await env({ idleTimeoutMs: 300 });
+    const a = await LineClient.connect(idle.port);
+    await a.line();
+    assert.equal(await one(a, "AUTH PLAIN"), "+ ");
+    assert.match((await a.line(3000))!, /^-ERR Autologout/);
+    assert.equal(await a.closed(), true);
+    const { pop, port } = await env();
+    const b = await LineClient.connect(port);
+    await b.line();
+    assert.equal(await one(b, "AUTH PLAIN"), "+ ");
+    const done = pop.close();
+    assert.match((await b.line())!, /^-ERR \[SYS\/TEMP\] Server shutting down/);
+    await done;
+  });
   it("CAPA lists the capabilities; commands in the wrong state get -ERR", async () => {
     const { port } = await env();
     const c = await LineClient.connect(port);

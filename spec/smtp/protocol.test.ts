@@ -248,6 +248,23 @@ describe("SMTP limits and bad input", () => {
     assert.equal(last, 421);
     assert.equal(await c.closed(), true);
   });
+  it("a client silent at an AUTH challenge hears the same 421s: 4.4.2 on timeout, 4.3.2 on shutdown", async () => {
+    const idle = await env({ idleTimeoutMs: 300 });
+    const a = await LineClient.connect(idle.port);
+    await a.reply();
+    await a.cmd("EHLO x");
+    assert.equal((await a.cmd("AUTH LOGIN")).code, 334);
+    assert.match((await a.reply(3000)).text, /^421 4\.4\.2/);
+    assert.equal(await a.closed(), true);
+    const { smtp, port } = await env();
+    const b = await LineClient.connect(port);
+    await b.reply();
+    await b.cmd("EHLO x");
+    assert.equal((await b.cmd("AUTH LOGIN")).code, 334);
+    const done = smtp.close();
+    assert.match((await b.reply()).text, /^421 4\.3\.2/);
+    await done;
+  });
   it("shutdown says 421 to connected clients", async () => {
     const { smtp, port } = await env();
     const c = await LineClient.connect(port);

@@ -24,13 +24,17 @@ export interface Pop3DriverOptions {
 }
 
 export async function runPop3Session(lc: LineConnection, session: Pop3Session, opts: Pop3DriverOptions): Promise<void> {
+  // Whatever the client was doing when its connection ended, it hears the same -ERR; the
+  // session ends without UPDATE (ref: rfc1939#3 autologout). A closed connection hears nothing.
+  const farewell = (end: "eof" | "timeout" | "shutdown"): void => {
+    if (end === "timeout") lc.send("-ERR Autologout; idle for too long");
+    else if (end === "shutdown") lc.send("-ERR [SYS/TEMP] Server shutting down");
+  };
   try {
     lc.send(session.greeting());
     for (;;) {
       const r = await lc.readTextLine();
-      if (r.kind === "eof") return;
-      if (r.kind === "timeout") return lc.send("-ERR Autologout; idle for too long"); // ref: rfc1939#3 (no UPDATE)
-      if (r.kind === "shutdown") return lc.send("-ERR [SYS/TEMP] Server shutting down");
+      if (r.kind === "eof" || r.kind === "timeout" || r.kind === "shutdown") return farewell(r.kind);
       let step: Pop3Step;
       if (r.kind === "too-long") step = session.lineTooLong();
       else if (r.kind === "text") step = await session.command(r.text);
@@ -53,6 +57,7 @@ export async function runPop3Session(lc: LineConnection, session: Pop3Session, o
             step = session.lineTooLong();
             continue;
           }
+          if (a.kind === "timeout" || a.kind === "shutdown") farewell(a.kind);
           return;
         }
         if (step.kind === "starttls") {

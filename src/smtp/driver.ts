@@ -27,15 +27,18 @@ function send(lc: LineConnection, r: Reply): void {
 }
 
 export async function runSmtpSession(lc: LineConnection, session: SmtpSession, opts: DriverOptions): Promise<void> {
-  const bye = (why: string) => reply(421, "4.4.2", `${opts.hostname} ${why}, closing connection`);
+  // Whatever the client was doing when its connection ended, it hears the same 421 (RFC 5321
+  // §4.5.3.2 idle timeout; §3.8 shutdown). A closed connection hears nothing.
+  const farewell = (end: "eof" | "closed" | "timeout" | "shutdown"): void => {
+    if (end === "timeout") send(lc, reply(421, "4.4.2", `${opts.hostname} Timeout, closing connection`));
+    else if (end === "shutdown") send(lc, reply(421, "4.3.2", `${opts.hostname} Service shutting down, closing connection`));
+  };
   try {
     send(lc, session.greeting());
     for (;;) {
       const r = await lc.readTextLine();
       let step: Step;
-      if (r.kind === "eof") return;
-      if (r.kind === "timeout") return send(lc, bye("Timeout"));
-      if (r.kind === "shutdown") return send(lc, reply(421, "4.3.2", `${opts.hostname} Service shutting down, closing connection`));
+      if (r.kind === "eof" || r.kind === "timeout" || r.kind === "shutdown") return farewell(r.kind);
       if (r.kind === "too-long") step = session.lineTooLong();
       else if (r.kind === "text") step = await session.command(r.text);
       else continue;
@@ -57,7 +60,7 @@ export async function runSmtpSession(lc: LineConnection, session: SmtpSession, o
             step = session.lineTooLong();
             continue;
           }
-          if (a.kind === "timeout") send(lc, bye("Timeout"));
+          if (a.kind === "timeout" || a.kind === "shutdown") farewell(a.kind);
           return;
         }
         if (step.kind === "starttls") {
@@ -75,17 +78,13 @@ export async function runSmtpSession(lc: LineConnection, session: SmtpSession, o
         if (step.kind === "data") {
           send(lc, step.reply);
           const end = await readData(lc, session);
-          if (end === "closed") return;
-          if (end === "timeout") return send(lc, bye("Timeout"));
-          if (end === "shutdown") return send(lc, reply(421, "4.3.2", `${opts.hostname} Service shutting down, closing connection`));
+          if (typeof end === "string") return farewell(end);
           step = end;
           continue;
         }
         if (step.kind === "bdat" || step.kind === "bdat-discard") {
           const chunk = await readBdat(lc, session, step.size, step.kind === "bdat");
-          if (chunk === "closed") return;
-          if (chunk === "timeout") return send(lc, bye("Timeout"));
-          if (chunk === "shutdown") return send(lc, reply(421, "4.3.2", `${opts.hostname} Service shutting down, closing connection`));
+          if (chunk !== "ok") return farewell(chunk);
           if (step.kind === "bdat") step = await session.bdatEnd(step.size, step.last);
           else {
             session.bdatDiscarded(step.last);
