@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { collectMessage, MessageCollector } from "../../src/sendmail/collect.ts";
-import { SendmailFailure } from "../../src/sendmail/exit-status.ts";
+import { failure } from "./helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -19,16 +19,6 @@ function collect(input: string | Uint8Array, ignoreDots: boolean, maxSize = 1 <<
     from = at;
   }
   return dec.decode(c.end());
-}
-
-function failure(fn: () => unknown): SendmailFailure {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SendmailFailure) return e;
-    throw e;
-  }
-  assert.fail("expected a SendmailFailure");
 }
 
 describe("MessageCollector", () => {

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { readTextWithInfoSync } from "../../src/runtime/fs.ts";
 import { uid } from "../../src/runtime/process.ts";
 import { loadConfig, parseConfigText, type ConfigSources } from "../../src/sendmail/config.ts";
-import { SendmailFailure } from "../../src/sendmail/exit-status.ts";
-import { tempDir, writeConfig } from "./helpers.ts";
+import { failure, tempDir, writeConfig } from "./helpers.ts";
 
 const dirs: string[] = [];
 function dir(): string {
@@ -23,16 +22,6 @@ function dir(): string {
 function sources(d: string, env: Record<string, string> = {}, login = "lucy", myUid = uid()): ConfigSources {
   const e: Record<string, string> = { IM2000_SENDMAIL_CONF: join(d, "system.conf"), IM2000_SENDMAIL_USER_CONF: join(d, "user.conf"), ...env };
   return { env: (n) => e[n], loginName: () => login, homeDir: () => d, uid: () => myUid, readFile: (p) => readTextWithInfoSync(p) };
-}
-
-function failure(fn: () => unknown): SendmailFailure {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SendmailFailure) return e;
-    throw e;
-  }
-  assert.fail("expected a SendmailFailure");
 }
 
 describe("loadConfig", () => {

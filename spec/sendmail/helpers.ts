@@ -3,6 +3,7 @@
 // launcher). Configuration files live in a temporary directory; the real /etc and $HOME are never
 // read: IM2000_SENDMAIL_CONF and IM2000_SENDMAIL_USER_CONF always point into the test's directory.
 
+import assert from "node:assert/strict";
 import { spawn as spawnChild, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,18 @@ import type { Duplex } from "../../src/runtime/net.ts";
 import type { Resolver } from "../../src/runtime/dns.ts";
 import { run, uid } from "../../src/runtime/process.ts";
 import { runSendmail } from "../../src/sendmail/main.ts";
+import { SendmailFailure } from "../../src/sendmail/exit-status.ts";
+
+/** The SendmailFailure fn throws (the exit status and reason the command would report). */
+export function failure(fn: () => unknown): SendmailFailure {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SendmailFailure) return e;
+    throw e;
+  }
+  assert.fail("expected a SendmailFailure");
+}
 
 export const LAUNCHER = new URL("../../bin/im2000-sendmail", import.meta.url).pathname;
 

@@ -4,8 +4,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { buildEnvelope } from "../../src/sendmail/recipients.ts";
-import { SendmailFailure } from "../../src/sendmail/exit-status.ts";
 import { formatMailbox } from "../../src/smtp/address.ts";
+import { failure } from "./helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -13,16 +13,6 @@ const dec = new TextDecoder();
 function env(operands: string[], message: string, extract: boolean, defaultDomain?: string, maxRecipients = 100) {
   const e = buildEnvelope(operands, enc.encode(message), { extractRecipients: extract, defaultDomain, maxRecipients });
   return { rcpts: e.recipients.map(formatMailbox), message: dec.decode(e.message), labels: e.recipients.map((r) => r.labels.join(".")) };
-}
-
-function failure(fn: () => unknown): SendmailFailure {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SendmailFailure) return e;
-    throw e;
-  }
-  assert.fail("expected a SendmailFailure");
 }
 
 const MSG = 'From: a@example.org\r\nTo: "Lucy L." <lucy@Example.ORG>, team: ann@example.org, bob@example.org;\r\nCc: carl@example.org (Carl),\r\n\tdora@example.org\r\nBcc: eve@example.org\r\nSubject: hi\r\n\r\nTo: body@example.org\r\n';
