@@ -3,10 +3,11 @@
 
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startSmtpService, type SmtpServiceConfig } from "../../src/smtp/service.ts";
+import type { SmtpServiceConfig } from "../../src/smtp/service.ts";
 import { MsoapStatus } from "../../src/im2000/msoap.ts";
-import { FakeStore, type FakeStoreScript } from "../helpers/fake-store.ts";
+import type { FakeStoreScript } from "../helpers/fake-store.ts";
 import { b64, LineClient } from "../helpers/line-client.ts";
+import { smtpWithFakeStore } from "./helpers.ts";
 
 const dec = new TextDecoder();
 const cleanups: (() => Promise<void>)[] = [];
@@ -15,18 +16,17 @@ after(async () => {
 });
 
 async function relay(script: FakeStoreScript = {}, cfg: Partial<SmtpServiceConfig> = {}) {
-  const store = await FakeStore.start({ accounts: { gateway: "gw-secret", "poster@example.net": "gw-secret", "carol": "carolpw" }, ...script });
-  const smtp = await startSmtpService({
-    role: "relay",
-    hostname: "lists.example",
-    listen: [{ host: "127.0.0.1", port: 0 }],
-    store: { kind: "address", host: "127.0.0.1", port: store.port },
-    relay: { listDomains: ["lists.example"], gatewayAccount: "gateway", gatewayPassword: "gw-secret", semiPublicLists: ["members"], listLifetimes: { short: 86400 } },
-    testMode: true,
-    ...cfg,
-  });
-  cleanups.push(() => store.stop(), () => smtp.close());
-  const c = await LineClient.connect(smtp.ports[0]!.port);
+  const { store, port, stop } = await smtpWithFakeStore(
+    {
+      role: "relay",
+      hostname: "lists.example",
+      relay: { listDomains: ["lists.example"], gatewayAccount: "gateway", gatewayPassword: "gw-secret", semiPublicLists: ["members"], listLifetimes: { short: 86400 } },
+      ...cfg,
+    },
+    { accounts: { gateway: "gw-secret", "poster@example.net": "gw-secret", "carol": "carolpw" }, ...script },
+  );
+  cleanups.push(stop);
+  const c = await LineClient.connect(port);
   await c.reply();
   await c.cmd("EHLO mta.example.net");
   return { store, c };

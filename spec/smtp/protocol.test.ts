@@ -4,14 +4,15 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startSmtpService, type SmtpServiceConfig } from "../../src/smtp/service.ts";
+import type { SmtpServiceConfig } from "../../src/smtp/service.ts";
 import { SmtpSession } from "../../src/smtp/session.ts";
 import type { SmtpBackend } from "../../src/smtp/backend.ts";
 import { reply } from "../../src/smtp/reply.ts";
-import { FakeStore } from "../helpers/fake-store.ts";
+import type { FakeStoreScript } from "../helpers/fake-store.ts";
 import { b64, LineClient } from "../helpers/line-client.ts";
 import { testCertificate } from "../helpers/tls.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { login, smtpWithFakeStore, type SmtpTestEnv } from "./helpers.ts";
 
 const dec = new TextDecoder();
 const cleanups: (() => Promise<void>)[] = [];
@@ -19,26 +20,10 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function env(cfg: Partial<SmtpServiceConfig> = {}, script: object = {}) {
-  const store = await FakeStore.start(script as never);
-  const smtp = await startSmtpService({
-    role: "submission",
-    hostname: "shim.test",
-    listen: [{ host: "127.0.0.1", port: 0 }],
-    store: { kind: "address", host: "127.0.0.1", port: store.port },
-    testMode: true,
-    ...cfg,
-  });
-  cleanups.push(() => store.stop(), () => smtp.close());
-  return { store, smtp, port: smtp.ports[0]!.port };
-}
-
-async function authed(port: number): Promise<LineClient> {
-  const c = await LineClient.connect(port);
-  await c.reply();
-  await c.cmd("EHLO client.test");
-  assert.equal((await c.cmd(`AUTH PLAIN ${b64("\0alice\0secret")}`)).code, 235);
-  return c;
+async function env(cfg: Partial<SmtpServiceConfig> = {}, script: FakeStoreScript = {}): Promise<SmtpTestEnv> {
+  const e = await smtpWithFakeStore(cfg, script);
+  cleanups.push(e.stop);
+  return e;
 }
 
 describe("SMTP state machine (RFC 5321 §4.1)", () => {
@@ -85,7 +70,7 @@ describe("SMTP state machine (RFC 5321 §4.1)", () => {
   });
   it("a second EHLO after AUTH keeps the session authenticated", async () => {
     const { port } = await env();
-    const c = await authed(port);
+    const c = await login(port);
     const e = await c.cmd("EHLO again");
     assert.ok(!e.lines.some((l) => /AUTH/.test(l)), "AUTH no longer offered");
     assert.equal((await c.cmd("MAIL FROM:<a@b.c>")).code, 250);
@@ -124,7 +109,7 @@ describe("SMTP state machine (RFC 5321 §4.1)", () => {
   });
   it("pipelined commands get their replies in order (RFC 2920)", async () => {
     const { store, port } = await env();
-    const c = await authed(port);
+    const c = await login(port);
     await c.write("MAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nRCPT TO:<w@y.z>\r\nDATA\r\n");
     assert.equal((await c.reply()).code, 250);
     assert.equal((await c.reply()).code, 250);
@@ -144,7 +129,7 @@ describe("SMTP state machine (RFC 5321 §4.1)", () => {
   });
   it("dot-stuffed lines are unstuffed", async () => {
     const { store, port } = await env();
-    const c = await authed(port);
+    const c = await login(port);
     await c.cmd("MAIL FROM:<a@b.c>");
     await c.cmd("RCPT TO:<x@y.z>");
     await c.cmd("DATA");
@@ -154,7 +139,7 @@ describe("SMTP state machine (RFC 5321 §4.1)", () => {
   });
   it("bare LF line ends in DATA are normalised to CRLF, and LF.LF does not end the data", async () => {
     const { store, port } = await env();
-    const c = await authed(port);
+    const c = await login(port);
     await c.cmd("MAIL FROM:<a@b.c>");
     await c.cmd("RCPT TO:<x@y.z>");
     await c.cmd("DATA");
@@ -197,7 +182,7 @@ describe("SMTP limits and bad input", () => {
   });
   it("MAIL SIZE over the limit gets 552 5.3.4; a message over SIZE is refused with nothing stored", async () => {
     const { store, port } = await env({ maxMessageSize: 1000 });
-    const c = await authed(port);
+    const c = await login(port);
     assert.match((await c.cmd("MAIL FROM:<a@b.c> SIZE=5000")).text, /^552 5\.3\.4/);
     await c.cmd("MAIL FROM:<a@b.c> SIZE=500");
     await c.cmd("RCPT TO:<x@y.z>");
@@ -211,7 +196,7 @@ describe("SMTP limits and bad input", () => {
   });
   it("an RCPT flood stops at maxRecipients with 452 and does not grow memory", async () => {
     const { port } = await env({ maxRecipients: 100 });
-    const c = await authed(port);
+    const c = await login(port);
     await c.cmd("MAIL FROM:<a@b.c>");
     let burst = "";
     for (let i = 0; i < 150; i++) burst += `RCPT TO:<u${i}@y.z>\r\n`;
@@ -326,7 +311,7 @@ describe("STARTTLS and implicit TLS (RFC 3207, RFC 8314)", () => {
 describe("BDAT (RFC 3030)", () => {
   it("chunks are submitted byte for byte, without dot handling", async () => {
     const { store, port } = await env();
-    const c = await authed(port);
+    const c = await login(port);
     await c.cmd("MAIL FROM:<a@b.c>");
     await c.cmd("RCPT TO:<x@y.z>");
     await c.write("BDAT 8\r\n.\r\nab\r\n.");
@@ -338,7 +323,7 @@ describe("BDAT (RFC 3030)", () => {
   });
   it("a refused envelope refuses every BDAT of the transaction, reading their data", async () => {
     const { store, port } = await env({}, { acceptRecipient: () => false });
-    const c = await authed(port);
+    const c = await login(port);
     await c.cmd("MAIL FROM:<a@b.c>");
     await c.cmd("RCPT TO:<x@y.z>");
     await c.write("BDAT 4\r\nabcd");

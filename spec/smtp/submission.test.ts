@@ -3,37 +3,15 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startSmtpService, type SmtpService, type SmtpServiceConfig } from "../../src/smtp/service.ts";
+import { startSmtpService, type SmtpServiceConfig } from "../../src/smtp/service.ts";
 import { MsoapStatus } from "../../src/im2000/msoap.ts";
-import { FakeStore } from "../helpers/fake-store.ts";
+import { FakeStore, type FakeStoreScript } from "../helpers/fake-store.ts";
 import { b64, LineClient } from "../helpers/line-client.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { login, smtpWithFakeStore, type SmtpTestEnv } from "./helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-async function setup(script: ConstructorParameters<typeof Object>[0] = {}, cfg: Partial<SmtpServiceConfig> = {}) {
-  const store = await FakeStore.start(script as never);
-  const smtp = await startSmtpService({
-    role: "submission",
-    hostname: "shim.test",
-    listen: [{ host: "127.0.0.1", port: 0 }],
-    store: { kind: "address", host: "127.0.0.1", port: store.port },
-    testMode: true,
-    flushIdleMs: 60_000,
-    ...cfg,
-  });
-  return { store, smtp, port: smtp.ports[0]!.port };
-}
-
-async function login(port: number, user = "alice", pass = "secret"): Promise<LineClient> {
-  const c = await LineClient.connect(port);
-  assert.equal((await c.reply()).code, 220);
-  assert.equal((await c.cmd("EHLO client.test")).code, 250);
-  const r = await c.cmd(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}`);
-  assert.equal(r.code, 235, r.text);
-  return c;
-}
 
 async function sendMessage(c: LineClient, rcpts: string[], body: string): Promise<{ data: number; final?: { code: number; text: string } }> {
   assert.equal((await c.cmd("MAIL FROM:<alice@example.org>")).code, 250);
@@ -49,9 +27,9 @@ const stopAll: (() => Promise<void>)[] = [];
 after(async () => {
   for (const s of stopAll) await s();
 });
-async function fresh(script: object = {}, cfg: Partial<SmtpServiceConfig> = {}) {
-  const env = await setup(script, cfg);
-  stopAll.push(() => env.smtp.close(), () => env.store.stop());
+async function fresh(script: FakeStoreScript = {}, cfg: Partial<SmtpServiceConfig> = {}): Promise<SmtpTestEnv> {
+  const env = await smtpWithFakeStore({ flushIdleMs: 60_000, ...cfg }, script);
+  stopAll.push(env.stop);
   return env;
 }
 
