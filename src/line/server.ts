@@ -28,6 +28,14 @@ export interface SessionInfo {
   readonly log: Logger;
 }
 
+/** An address a service ended up listening on (port 0 in the configuration: the port chosen). */
+export interface BoundPort {
+  readonly host: string;
+  readonly port: number;
+  /** Implicit TLS (RFC 8314). */
+  readonly tls: boolean;
+}
+
 export class LineServer {
   readonly options: LineServerOptions;
   readonly log: Logger;
@@ -53,6 +61,31 @@ export class LineServer {
     this.#listeners.push(l);
     this.log.log("info", `${this.options.name}.listen`, { address: `${l.address}:${l.port}`, tls: implicitTls });
     return l;
+  }
+
+  /**
+   * Binds every plain address, and every implicit-TLS one when there is a certificate. If one
+   * cannot be bound, those already bound are closed and the error is thrown: a service that
+   * started on half its addresses would hide the mistake.
+   */
+  async listenAll(plain: readonly { host: string; port: number }[], implicitTls: readonly { host: string; port: number }[], tls: TlsServerOptions | undefined): Promise<BoundPort[]> {
+    const ports: BoundPort[] = [];
+    try {
+      for (const l of plain) {
+        const bound = await this.listen(l.host, l.port);
+        ports.push({ host: bound.address, port: bound.port, tls: false });
+      }
+      if (tls !== undefined) {
+        for (const l of implicitTls) {
+          const bound = await this.listen(l.host, l.port, tls);
+          ports.push({ host: bound.address, port: bound.port, tls: true });
+        }
+      }
+    } catch (e) {
+      await this.shutdown(0);
+      throw e;
+    }
+    return ports;
   }
 
   /** Serves an already-open connection (stdin/stdout sessions, tests). */

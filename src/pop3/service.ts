@@ -4,7 +4,7 @@
 import type { Conn, TlsServerOptions } from "../runtime/net.ts";
 import type { Endpoint } from "../im2000/endpoint.ts";
 import type { LocateOptions } from "../im2000/locate.ts";
-import { LineServer } from "../line/server.ts";
+import { LineServer, type BoundPort } from "../line/server.ts";
 import { logTrace, noTrace } from "../line/trace.ts";
 import type { NoteStore } from "../notes/notes.ts";
 import type { StorePoolOptions } from "../reader/store-pool.ts";
@@ -61,7 +61,7 @@ export const POP3_DEFAULTS = {
 
 export interface Pop3Service {
   readonly server: LineServer;
-  readonly ports: readonly { readonly host: string; readonly port: number; readonly tls: boolean }[];
+  readonly ports: readonly BoundPort[];
   serve(conn: Conn): Promise<void>;
   close(): Promise<void>;
 }
@@ -106,21 +106,6 @@ export async function startPop3Service(c: Pop3ServiceConfig): Promise<Pop3Servic
       await lc.close();
     },
   });
-  const ports: { host: string; port: number; tls: boolean }[] = [];
-  try {
-    for (const l of c.listen) {
-      const b = await server.listen(l.host, l.port);
-      ports.push({ host: b.address, port: b.port, tls: false });
-    }
-    if (c.tls !== undefined) {
-      for (const l of c.listenTls ?? []) {
-        const b = await server.listen(l.host, l.port, c.tls);
-        ports.push({ host: b.address, port: b.port, tls: true });
-      }
-    }
-  } catch (e) {
-    await server.shutdown(0);
-    throw e;
-  }
+  const ports = await server.listenAll(c.listen, c.listenTls ?? [], c.tls);
   return { server, ports, serve: (conn) => server.serve(conn), close: () => server.shutdown() };
 }

@@ -6,7 +6,7 @@ import type { Conn, TlsServerOptions } from "../runtime/net.ts";
 import type { Endpoint } from "../im2000/endpoint.ts";
 import type { LocateOptions } from "../im2000/locate.ts";
 import type { LineConnection } from "../line/connection.ts";
-import { LineServer } from "../line/server.ts";
+import { LineServer, type BoundPort } from "../line/server.ts";
 import { logTrace, noTrace } from "../line/trace.ts";
 import type { Logger } from "../util/log.ts";
 import { silentLogger } from "../util/log.ts";
@@ -85,7 +85,7 @@ export const SMTP_DEFAULTS = {
 
 export interface SmtpService {
   readonly server: LineServer;
-  readonly ports: readonly { readonly host: string; readonly port: number; readonly tls: boolean }[];
+  readonly ports: readonly BoundPort[];
   /** Serves one already-open connection (`sendmail -bs` over stdio, tests). */
   serve(conn: Conn): Promise<void>;
   close(): Promise<void>;
@@ -154,22 +154,7 @@ export async function startSmtpService(c: SmtpServiceConfig): Promise<SmtpServic
       await lc.close();
     },
   });
-  const ports: { host: string; port: number; tls: boolean }[] = [];
-  try {
-    for (const l of c.listen) {
-      const bound = await server.listen(l.host, l.port);
-      ports.push({ host: bound.address, port: bound.port, tls: false });
-    }
-    if (c.tls !== undefined) {
-      for (const l of c.listenTls ?? []) {
-        const bound = await server.listen(l.host, l.port, c.tls);
-        ports.push({ host: bound.address, port: bound.port, tls: true });
-      }
-    }
-  } catch (e) {
-    await server.shutdown(0);
-    throw e;
-  }
+  const ports = await server.listenAll(c.listen, c.listenTls ?? [], c.tls);
   return {
     server,
     ports,
