@@ -3,6 +3,8 @@
 // resynchronised, so it is fatal for the stream; a zero length is passed up as an empty frame,
 // which the PDU decoder rejects as malformed (§5 item 4: "a length of 0 is a malformed PDU").
 
+import { ChunkQueue } from "../util/chunk-queue.ts";
+
 export const DEFAULT_MAX_PDU = 16 * 1024 * 1024;
 
 export class FrameTooLargeError extends Error {
@@ -22,9 +24,7 @@ export class FrameTooLargeError extends Error {
  */
 export class FrameReader {
   readonly maxPdu: number;
-  #chunks: Uint8Array[] = [];
-  #chunkOff = 0;
-  #buffered = 0;
+  readonly #q = new ChunkQueue();
   /** Length of the frame being assembled, or -1 while its prefix is incomplete. */
   #want = -1;
 
@@ -33,65 +33,32 @@ export class FrameReader {
   }
 
   push(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.byteLength;
+    this.#q.push(chunk);
   }
 
   /** Octets received that do not yet form a whole frame. */
   get buffered(): number {
-    return this.#buffered;
+    return this.#q.size;
   }
 
   /** True when part of a frame (or of its length prefix) has arrived. */
   get midFrame(): boolean {
-    return this.#buffered > 0;
-  }
-
-  #take(n: number): Uint8Array {
-    // Fast path: the whole frame lies inside the first chunk; return a view.
-    const first = this.#chunks[0]!;
-    if (first.byteLength - this.#chunkOff >= n) {
-      const out = first.subarray(this.#chunkOff, this.#chunkOff + n);
-      this.#chunkOff += n;
-      if (this.#chunkOff === first.byteLength) {
-        this.#chunks.shift();
-        this.#chunkOff = 0;
-      }
-      this.#buffered -= n;
-      return out;
-    }
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const c = this.#chunks[0]!;
-      const avail = c.byteLength - this.#chunkOff;
-      const k = Math.min(avail, n - got);
-      out.set(c.subarray(this.#chunkOff, this.#chunkOff + k), got);
-      got += k;
-      this.#chunkOff += k;
-      if (this.#chunkOff === c.byteLength) {
-        this.#chunks.shift();
-        this.#chunkOff = 0;
-      }
-    }
-    this.#buffered -= n;
-    return out;
+    return this.#q.size > 0;
   }
 
   /** The next whole frame's PDU octets, or undefined if more bytes are needed. */
   next(): Uint8Array | undefined {
     if (this.#want < 0) {
-      if (this.#buffered < 4) return undefined;
-      const p = this.#take(4);
+      if (this.#q.size < 4) return undefined;
+      const p = this.#q.take(4);
       const len = ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
       if (len > this.maxPdu) throw new FrameTooLargeError(len, this.maxPdu);
       this.#want = len;
     }
-    if (this.#buffered < this.#want) return undefined;
+    if (this.#q.size < this.#want) return undefined;
     const n = this.#want;
     this.#want = -1;
-    return n === 0 ? new Uint8Array(0) : this.#take(n);
+    return this.#q.take(n); // a view when the frame arrived in one chunk
   }
 }
 

@@ -7,6 +7,8 @@
 // and skips to the next LF, so one hostile client cannot make us hold more than `max` octets of a
 // line (plus whatever it pipelined behind it, which the caller bounds separately).
 
+import { ChunkQueue } from "../util/chunk-queue.ts";
+
 export type LineResult =
   | { readonly kind: "line"; readonly bytes: Uint8Array; readonly crlf: boolean }
   | { readonly kind: "too-long" }
@@ -15,59 +17,24 @@ export type LineResult =
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** The first `limit` octets of the buffered chunks, as one array (for peeking). */
-function concatChunks(chunks: readonly Uint8Array[], head: number, limit: number): Uint8Array {
-  let n = 0;
-  for (let i = 0; i < chunks.length && n < limit; i++) n += chunks[i]!.byteLength - (i === 0 ? head : 0);
-  const out = new Uint8Array(Math.min(n, limit));
-  let o = 0;
-  for (let i = 0; i < chunks.length && o < out.length; i++) {
-    const c = i === 0 ? chunks[0]!.subarray(head) : chunks[i]!;
-    const k = Math.min(c.byteLength, out.length - o);
-    out.set(c.subarray(0, k), o);
-    o += k;
-  }
-  return out;
-}
-
 export class LineBuffer {
-  #chunks: Uint8Array[] = [];
-  #head = 0; // offset into #chunks[0]
-  #size = 0;
+  readonly #q = new ChunkQueue();
   /** True while skipping the rest of an overlong line. */
   #discarding = false;
 
   /** Octets buffered and not yet consumed. */
   get size(): number {
-    return this.#size;
+    return this.#q.size;
   }
 
   push(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.#chunks.push(chunk);
-    this.#size += chunk.byteLength;
+    this.#q.push(chunk);
   }
 
   /** Discards everything buffered (STARTTLS: pipelined plaintext must not survive the upgrade). */
   clear(): void {
-    this.#chunks = [];
-    this.#head = 0;
-    this.#size = 0;
+    this.#q.clear();
     this.#discarding = false;
-  }
-
-  /** Offset of the first LF within the buffered octets, or -1. */
-  #findLf(limit: number): number {
-    let pos = 0;
-    for (let i = 0; i < this.#chunks.length; i++) {
-      const c = this.#chunks[i]!;
-      const start = i === 0 ? this.#head : 0;
-      const idx = c.indexOf(LF, start);
-      if (idx >= 0) return pos + (idx - start);
-      pos += c.byteLength - start;
-      if (pos > limit) return -1;
-    }
-    return -1;
   }
 
   /**
@@ -79,7 +46,7 @@ export class LineBuffer {
     let buf: Uint8Array | undefined;
     let start = 0;
     while (out.length < count) {
-      buf ??= this.#chunks.length === 1 ? this.#chunks[0]!.subarray(this.#head) : concatChunks(this.#chunks, this.#head, max * count + 2 * count);
+      buf ??= this.#q.peek(Math.min(this.#q.size, (max + 2) * count));
       const lf = buf.indexOf(LF, start);
       if (lf < 0 || lf - start > max + 1) break;
       out.push(buf.subarray(start, lf > start && buf[lf - 1] === CR ? lf - 1 : lf));
@@ -90,9 +57,9 @@ export class LineBuffer {
 
   /** True when a whole line (or an overlong one to report) is available. */
   hasLine(max: number): boolean {
-    if (this.#size === 0) return false;
-    const lf = this.#findLf(max + 2);
-    return lf >= 0 || this.#size > max + 1;
+    if (this.#q.size === 0) return false;
+    const lf = this.#q.indexOf(LF, max + 2);
+    return lf >= 0 || this.#q.size > max + 1;
   }
 
   /**
@@ -101,26 +68,26 @@ export class LineBuffer {
    */
   readLine(max: number): LineResult {
     for (;;) {
-      if (this.#size === 0) return undefined;
+      if (this.#q.size === 0) return undefined;
       if (this.#discarding) {
-        const lf = this.#findLf(Infinity);
+        const lf = this.#q.indexOf(LF, Infinity);
         if (lf < 0) {
-          this.take(this.#size);
+          this.take(this.#q.size);
           return undefined;
         }
         this.take(lf + 1);
         this.#discarding = false;
         continue;
       }
-      const lf = this.#findLf(max + 2);
+      const lf = this.#q.indexOf(LF, max + 2);
       if (lf < 0) {
-        if (this.#size > max + 1) {
+        if (this.#q.size > max + 1) {
           // Over the limit: report once and drop the line, keeping whatever was pipelined after
           // its LF; without an LF yet, drop what we have and skip on until one arrives.
-          const end = this.#findLf(Infinity);
+          const end = this.#q.indexOf(LF, Infinity);
           if (end >= 0) this.take(end + 1);
           else {
-            this.take(this.#size);
+            this.take(this.#q.size);
             this.#discarding = true;
           }
           return { kind: "too-long" };
@@ -137,43 +104,11 @@ export class LineBuffer {
 
   /** Removes and returns exactly n octets (n ≤ size). A view when they lie in one chunk. */
   take(n: number): Uint8Array {
-    if (n > this.#size) throw new RangeError(`take(${n}) with ${this.#size} buffered`);
-    if (n === 0) return new Uint8Array(0);
-    const first = this.#chunks[0]!;
-    if (first.byteLength - this.#head >= n) {
-      const out = first.subarray(this.#head, this.#head + n);
-      this.#head += n;
-      if (this.#head === first.byteLength) {
-        this.#chunks.shift();
-        this.#head = 0;
-      }
-      this.#size -= n;
-      return out;
-    }
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const c = this.#chunks[0]!;
-      const k = Math.min(c.byteLength - this.#head, n - got);
-      out.set(c.subarray(this.#head, this.#head + k), got);
-      got += k;
-      this.#head += k;
-      if (this.#head === c.byteLength) {
-        this.#chunks.shift();
-        this.#head = 0;
-      }
-    }
-    this.#size -= n;
-    return out;
+    return this.#q.take(n);
   }
 
   /** Removes and returns everything buffered, as a list of views. */
   takeAll(): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < this.#chunks.length; i++) out.push(i === 0 ? this.#chunks[0]!.subarray(this.#head) : this.#chunks[i]!);
-    this.#chunks = [];
-    this.#head = 0;
-    this.#size = 0;
-    return out;
+    return this.#q.takeAll();
   }
 }
