@@ -55,6 +55,11 @@ describe("im2000 CLI", () => {
     const bad = await mua(["frobnicate"]);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /unknown command/);
+    for (const to of ["lucy", "lucy@", "two@@at.example", "lucy@[127.0.0.1]"]) {
+      const r = await mua(["send", "--store", "127.0.0.1:1", "--user", "alice", "--to", to], { input: MESSAGE, password: PASSWORDS.alice });
+      assert.equal(r.code, 2, `--to ${to}`);
+      assert.match(r.err, /not a mailbox/);
+    }
   });
 
   it("send → notifications (with storessl) → fetch byte-exact → track → unpin, and over the TLS endpoint", async () => {

@@ -13,7 +13,7 @@ import { RetrievalType, type RetrievalTypeValue } from "../im2000/msrap.ts";
 import { NotificationStatus, ReadStatus } from "../im2000/msoap.ts";
 import { ipToString, parseHostPort } from "../im2000/locate.ts";
 import { Im2000StatusError, Im2000TransportError, Im2000ProtocolError } from "../im2000/errors.ts";
-import type { ServiceLocation } from "../im2000/types.ts";
+import type { MailBox, ServiceLocation } from "../im2000/types.ts";
 import { hashPassword } from "../peers/auth.ts";
 import { ConfigError, parseConfig } from "../peers/config.ts";
 import { startPeers } from "../peers/peers.ts";
@@ -21,6 +21,8 @@ import { SHIM_DEFAULTS, startShims, type ShimsConfig, type ShimsHandle } from ".
 import { concatBytes, fromHex, toHex } from "../util/bytes.ts";
 import { describeLocation } from "../reader/placeholder.ts";
 import { splitArgs, UsageError } from "../util/argv.ts";
+import { parseMailbox } from "../smtp/address.ts";
+import { toMailBox } from "../smtp/msoap-submit.ts";
 
 const HELP = `im2000 — reference IM2000 peers and a command-line MUA
 
@@ -94,10 +96,11 @@ function idArg(p: Parsed): Uint8Array {
   return fromHex(s.toLowerCase());
 }
 
-function mailbox(s: string): { localpart: string; domain: string[] } {
-  const at = s.lastIndexOf("@");
-  if (at <= 0 || at === s.length - 1) throw new UsageError(`not a mailbox: ${s}`);
-  return { localpart: s.slice(0, at), domain: s.slice(at + 1).toLowerCase().split(".") };
+/** A --to mailbox, parsed and mapped as the SMTP shim maps RCPT TO (SUB-6, SUB-7: A-labels). */
+function mailbox(s: string): MailBox {
+  const m = parseMailbox(s);
+  if (m === undefined || m.literal) throw new UsageError(`not a mailbox with a domain name: ${s}`);
+  return toMailBox(m);
 }
 
 async function input(file: string | undefined): Promise<Uint8Array> {
