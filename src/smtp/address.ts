@@ -26,6 +26,7 @@ const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10ffff}]+$/u;
 const LABEL = /^[A-Za-z0-9\u0080-\u{10ffff}](?:[A-Za-z0-9\-\u0080-\u{10ffff}]*[A-Za-z0-9\u0080-\u{10ffff}])?$/u;
 const MAX_LOCALPART = 64 * 4; // RFC 5321 §4.5.3.1.1 (64 octets; allow UTF-8 widening)
 const MAX_DOMAIN = 255;
+const utf8 = new TextEncoder();
 
 function parseLocalPart(s: string): { value: string; utf8: boolean } | undefined {
   if (s.startsWith('"')) {
@@ -71,7 +72,7 @@ export function parseMailbox(s: string): SmtpMailbox | undefined {
   if (!parts) return undefined;
   const [lp, dom] = parts;
   const local = parseLocalPart(lp);
-  if (!local || new TextEncoder().encode(local.value).byteLength > MAX_LOCALPART || local.value.length === 0) return undefined;
+  if (!local || utf8.encode(local.value).byteLength > MAX_LOCALPART || local.value.length === 0) return undefined;
   if (dom.startsWith("[")) {
     if (!/^\[[^\[\]\\\s]+\]$/.test(dom)) return undefined;
     return { localpart: local.value, domain: dom, literal: true, labels: [], utf8: local.utf8 };

@@ -5,6 +5,7 @@
 // Both are computed while the message streams in, holding at most `keep` octets of header.
 // A message with no empty line is all header (RFC 5322 §2.1: the body is optional).
 
+const utf8 = new TextDecoder();
 const SUMMARY_FIELDS = new Set(["from", "to", "cc", "subject", "date", "message-id"]);
 
 export class HeaderScanner {
@@ -87,7 +88,7 @@ export class HeaderScanner {
         continue;
       }
       const colon = all.subarray(s, e).indexOf(0x3a);
-      const name = colon > 0 ? new TextDecoder().decode(all.subarray(s, s + colon)).trim().toLowerCase() : "";
+      const name = colon > 0 ? utf8.decode(all.subarray(s, s + colon)).trim().toLowerCase() : "";
       keepField = SUMMARY_FIELDS.has(name);
       if (keepField) out.push(all.subarray(s, e));
     }
