@@ -64,28 +64,27 @@ export class LineServer {
   }
 
   /**
-   * Binds every plain address, and every implicit-TLS one when there is a certificate. If one
+   * Binds every implicit-TLS address (when there is a certificate), then every plain one, and
+   * returns them plain first. TLS first because whoever waits for a service to come up watches
+   * its plain port (the conformance interface does): once that accepts, every port must. If one
    * cannot be bound, those already bound are closed and the error is thrown: a service that
    * started on half its addresses would hide the mistake.
    */
   async listenAll(plain: readonly { host: string; port: number }[], implicitTls: readonly { host: string; port: number }[], tls: TlsServerOptions | undefined): Promise<BoundPort[]> {
-    const ports: BoundPort[] = [];
+    const bind = async (l: { host: string; port: number }, withTls: TlsServerOptions | undefined): Promise<BoundPort> => {
+      const bound = await this.listen(l.host, l.port, withTls);
+      return { host: bound.address, port: bound.port, tls: withTls !== undefined };
+    };
     try {
-      for (const l of plain) {
-        const bound = await this.listen(l.host, l.port);
-        ports.push({ host: bound.address, port: bound.port, tls: false });
-      }
-      if (tls !== undefined) {
-        for (const l of implicitTls) {
-          const bound = await this.listen(l.host, l.port, tls);
-          ports.push({ host: bound.address, port: bound.port, tls: true });
-        }
-      }
+      const tlsPorts: BoundPort[] = [];
+      if (tls !== undefined) for (const l of implicitTls) tlsPorts.push(await bind(l, tls));
+      const plainPorts: BoundPort[] = [];
+      for (const l of plain) plainPorts.push(await bind(l, undefined));
+      return [...plainPorts, ...tlsPorts];
     } catch (e) {
       await this.shutdown(0);
       throw e;
     }
-    return ports;
   }
 
   /** Serves an already-open connection (stdin/stdout sessions, tests). */
